@@ -1,0 +1,149 @@
+"""``dietsnn`` command line: one command per step of the flow.
+
+Heavy packages (torch, Brevitas, FINN) are imported inside the commands that
+need them, so ``dietsnn predict --level golden`` stays numpy-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .netfile import NetFileError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RUN = ROOT / "models" / "fmnist"  #: the shipped trained default network
+NETWORK_FILE = "network.snn.npz"
+
+log = logging.getLogger("dietsnn")
+
+
+def _network_path(path: str | Path) -> Path:
+    p = Path(path)
+    return p / NETWORK_FILE if p.is_dir() else p
+
+
+def cmd_train(a) -> int:
+    from quant_train.config import load_config
+    from quant_train.report import write_metrics
+    from quant_train.train import init_distributed, train
+
+    cfg = load_config(a.config)
+    st = train(cfg, a.out, epochs=a.epochs, limit_train=a.limit_train, limit_test=a.limit_test,
+               resume=a.resume, data_dir=a.data_dir)
+    if init_distributed().main and not a.no_report:
+        m = write_metrics(a.out, limit=a.limit_test, data_dir=a.data_dir)
+        print(f"{a.out}: ANN twin {st.ann_accuracy:.4f}, SNN (PyTorch) {m['snn_accuracy']:.4f}, "
+              f"integer {m['integer_accuracy']:.4f} on {m['images']} test images; "
+              f"PyTorch == golden on {m['golden_agreement']['identical_scores']}/{m['images']}")
+    return 0
+
+
+def cmd_export(a) -> int:
+    from quant_train.report import export_run
+
+    path = export_run(a.run)
+    print(path)
+    return 0
+
+
+def cmd_predict(a) -> int:
+    import numpy as np
+
+    from .netfile import IntNetwork
+
+    net_path = _network_path(a.network)
+    net = IntNetwork.load(net_path)
+    if a.T is not None:
+        net = net.replace_T(a.T)
+    images_path = Path(a.images)
+    if not images_path.is_file():
+        raise FileNotFoundError(f"--images {images_path}: no such file (expected a uint8 .npy of shape (N, C, H, W))")
+    images = np.load(images_path, allow_pickle=False)
+    if images.dtype != np.uint8 and net.input_bits == 8:
+        raise TypeError(f"--images {images_path}: expected dtype uint8, got {images.dtype}")
+    if a.level == "golden":
+        from .ref import run_network
+        res = run_network(net, images)
+        scores, pred = res.scores, res.pred
+    else:
+        raise ValueError(f"--level {a.level!r}: not available (expected one of: golden)")
+    np.savez(a.out, scores=scores.astype(np.int64), pred=pred.astype(np.int64))
+    print(f"{a.out}: {len(pred)} predictions at level {a.level}")
+    return 0
+
+
+def cmd_evaluate(a) -> int:
+    import numpy as np
+
+    from quant_train.config import load_config
+    from quant_train.data import load_split
+    from quant_train.train import load_checkpoint
+
+    from .netfile import IntNetwork
+    from .ref import run_network
+
+    run = Path(a.run)
+    net = IntNetwork.load(_network_path(run))
+    cfg = load_checkpoint(run)[0] if (run / "checkpoint.pt").is_file() else load_config(a.config)
+    data = load_split(cfg, a.split, a.data_dir).limit(a.limit)
+    res = run_network(net, data.images.numpy())
+    acc = float((res.pred == data.labels.numpy()).mean())
+    print(f"{run}: integer network accuracy {acc:.4f} on {len(data)} {a.split} images (T={net.T})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dietsnn", description=__doc__.splitlines()[0])
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    t = sub.add_parser("train", help="ANN twin -> conversion -> DIET-SNN fine-tuning, then reports")
+    t.add_argument("--config", default="fmnist", help="config name or YAML path (default fmnist)")
+    t.add_argument("--out", required=True, help="run folder (checkpoint, network.snn.npz, metrics.json)")
+    t.add_argument("--epochs", type=int, help="override the epochs of both phases")
+    t.add_argument("--limit-train", type=int, help="use only the first N training images")
+    t.add_argument("--limit-test", type=int, help="use only the first N test images")
+    t.add_argument("--data-dir", help="dataset folder (default: the dataset's standard location)")
+    t.add_argument("--resume", action="store_true", help="continue from RUN/checkpoint.pt")
+    t.add_argument("--no-report", action="store_true", help="skip export and metrics.json")
+    t.set_defaults(fn=cmd_train)
+
+    e = sub.add_parser("export", help="write RUN/network.snn.npz")
+    e.add_argument("run", nargs="?", default=str(DEFAULT_RUN))
+    e.set_defaults(fn=cmd_export)
+
+    pr = sub.add_parser("predict", help="scores and labels of a network on images")
+    pr.add_argument("network", nargs="?", default=str(DEFAULT_RUN / NETWORK_FILE),
+                    help="a .snn.npz file or a run folder (default: the shipped fmnist model)")
+    pr.add_argument("--images", required=True, help="uint8 .npy of shape (N, C, H, W)")
+    pr.add_argument("--out", required=True, help="output .npz with scores (N, classes) and pred (N,)")
+    pr.add_argument("--level", default="golden", help="golden (default)")
+    pr.add_argument("--T", type=int, help="override the network's timesteps")
+    pr.set_defaults(fn=cmd_predict)
+
+    ev = sub.add_parser("evaluate", help="accuracy of the integer network")
+    ev.add_argument("run", nargs="?", default=str(DEFAULT_RUN))
+    ev.add_argument("--split", default="test", choices=["train", "test"])
+    ev.add_argument("--config", default="fmnist", help="config when the run has no checkpoint")
+    ev.add_argument("--data-dir")
+    ev.add_argument("--limit", type=int)
+    ev.set_defaults(fn=cmd_evaluate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    try:
+        return args.fn(args)
+    except (NetFileError, ValueError, TypeError, FileNotFoundError) as e:
+        print(f"dietsnn {args.cmd}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Brevitas quantization-aware DIET-SNN training (imports nothing of hw/, sim/, deploy/)."""

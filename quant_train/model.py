@@ -1,0 +1,254 @@
+"""The ANN twin and the DIET-SNN, both built from one ``Config`` topology.
+
+ANN twin: ``QuantConv2d`` (4-bit per-channel weights) -> BatchNorm -> 4-bit
+``QuantReLU`` -> max-pool ... -> ``QuantLinear`` (per-tensor weights) logits.
+
+DIET-SNN (after conversion, BatchNorm folded into weights and bias):
+``InputLIF`` (the image drives the first convolution, computed once and
+integrated ``T`` times) -> ``LIF`` conv/dense on spikes -> spike max-pool (OR)
+-> ``OutputAccumulate``. Each layer keeps a per-layer learnable float threshold
+``v_th`` and leak parameter; its integer thresholds (per output channel, since
+weight scales are per channel), bias and leak shift are rounded in the
+forward pass, so the eval-mode model *is* the integer network of SPEC.md.
+
+The output layer uses a per-tensor weight scale so that the argmax of the
+integer scores equals the argmax of the real-valued logits.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from brevitas.nn import QuantConv2d, QuantLinear, QuantReLU
+from brevitas.quant import Int8WeightPerChannelFloat, Int8WeightPerTensorFloat
+
+from .config import Config, LayerKind, LayerSpec
+from .neurons import NO_LEAK, exported_leak_shift, leak_shift_int, lif, round_ste
+
+INPUT_SCALE = 1.0 / 255.0  # real value of one pixel step (input normalization lives in the folded BN)
+
+
+def _pad(spec: LayerSpec) -> int:
+    return spec.kernel // 2 if spec.pad < 0 else spec.pad
+
+
+def _conv(cin: int, spec: LayerSpec, cfg: Config, bias: bool) -> QuantConv2d:
+    return QuantConv2d(cin, spec.out, spec.kernel, stride=spec.stride, padding=_pad(spec), bias=bias,
+                       weight_quant=Int8WeightPerChannelFloat, weight_bit_width=cfg.weight_bits)
+
+
+def _linear(fin: int, spec: LayerSpec, cfg: Config, bias: bool, output: bool) -> QuantLinear:
+    quant = Int8WeightPerTensorFloat if output else Int8WeightPerChannelFloat
+    return QuantLinear(fin, spec.out, bias=bias, weight_quant=quant, weight_bit_width=cfg.weight_bits)
+
+
+def trace_shapes(cfg: Config, input_shape: tuple[int, int, int]) -> list[tuple[int, ...]]:
+    """Input shape of each topology entry, then the output shape."""
+    shapes = [tuple(input_shape)]
+    for spec in cfg.layers:
+        s = shapes[-1]
+        if spec.kind == LayerKind.CONV:
+            if len(s) != 3:
+                raise ValueError("a conv layer cannot follow a dense layer")
+            p = _pad(spec)
+            h = (s[1] + 2 * p - spec.kernel) // spec.stride + 1
+            w = (s[2] + 2 * p - spec.kernel) // spec.stride + 1
+            shapes.append((spec.out, h, w))
+        elif spec.kind == LayerKind.POOL:
+            if len(s) != 3:
+                raise ValueError("a pool layer cannot follow a dense layer")
+            shapes.append((s[0], s[1] // spec.kernel, s[2] // spec.kernel))
+        else:
+            shapes.append((spec.out,))
+        if any(v < 1 for v in shapes[-1]):
+            raise ValueError(f"topology does not fit input {input_shape}: shape {shapes[-1]} after {spec}")
+    return shapes
+
+
+# ---------------------------------------------------------------- ANN twin
+class ANNTwin(nn.Module):
+    """Same topology as the SNN with ReLU; weights and activations quantized by Brevitas."""
+
+    def __init__(self, cfg: Config, input_shape: tuple[int, int, int]):
+        super().__init__()
+        self.cfg = cfg
+        self.input_shape = tuple(input_shape)
+        shapes = trace_shapes(cfg, input_shape)
+        self.blocks = nn.ModuleList()
+        last = len(cfg.layers) - 1
+        for i, spec in enumerate(cfg.layers):
+            s = shapes[i]
+            if spec.kind == LayerKind.CONV:
+                mods = [_conv(s[0], spec, cfg, bias=False), nn.BatchNorm2d(spec.out),
+                        QuantReLU(bit_width=cfg.act_bits)]
+            elif spec.kind == LayerKind.POOL:
+                mods = [nn.MaxPool2d(spec.kernel)]
+            elif i == last:
+                mods = [nn.Flatten(), nn.Dropout(spec.dropout), _linear(math.prod(s), spec, cfg, True, True)]
+            else:
+                mods = [nn.Flatten(), nn.Dropout(spec.dropout), _linear(math.prod(s), spec, cfg, False, False),
+                        nn.BatchNorm1d(spec.out), QuantReLU(bit_width=cfg.act_bits)]
+            self.blocks.append(nn.Sequential(*mods))
+
+    def forward(self, images: torch.Tensor, collect: list | None = None) -> torch.Tensor:
+        """uint8 images ``(N, C, H, W)`` -> logits. ``collect`` gets each layer's pre-activation."""
+        x = images.float() * INPUT_SCALE
+        for block in self.blocks:
+            if collect is not None and isinstance(block[-1], QuantReLU):
+                x = block[:-1](x)
+                collect.append(x.detach())
+                x = block[-1](x)
+            else:
+                x = block(x)
+        return x
+
+
+# ---------------------------------------------------------------- DIET-SNN
+class _WeightedLIF(nn.Module):
+    """Shared part of the weighted SNN layers: integer parameters from a Brevitas layer."""
+
+    kind: str = ""
+    layer: nn.Module
+
+    def _init_lif(self, in_scale: float, alpha: float, spiking: bool):
+        self.in_scale = in_scale  #: real value of one input unit (1/255 pixel, 1 spike)
+        self.alpha = alpha
+        self.spiking = spiking
+        if spiking:
+            self.v_th = nn.Parameter(torch.tensor(1.0))  #: per-layer threshold in real units
+            self.k_param = nn.Parameter(torch.tensor(float(NO_LEAK)))  #: leak shift, 16 = no leak
+        self.register_buffer("spike_count", torch.zeros((), dtype=torch.float64), persistent=False)
+
+    def acc_scale(self) -> torch.Tensor:
+        """Real value of one accumulator unit per output channel, ``(O,)``."""
+        s = self.layer.quant_weight().scale.detach().reshape(-1)
+        return (s * self.in_scale).expand(self.layer.out_features if hasattr(self.layer, "out_features")
+                                          else self.layer.out_channels)
+
+    def int_params(self):
+        """``(w_int, b_int, theta_int, k)`` with straight-through gradients."""
+        qw = self.layer.quant_weight()
+        w_int = round_ste(qw.value / qw.scale.detach())
+        s_acc = self.acc_scale()
+        b = self.layer.bias if self.layer.bias is not None else torch.zeros_like(s_acc)
+        b_int = round_ste(b / s_acc)
+        if not self.spiking:
+            return w_int, b_int, None, None
+        theta_int = torch.clamp(round_ste(self.v_th / s_acc), min=1.0)
+        return w_int, b_int, theta_int, leak_shift_int(self.k_param)
+
+    def export_leak_shift(self) -> int:
+        return exported_leak_shift(self.k_param)
+
+
+class SpikingConv(_WeightedLIF):
+    """``InputLIF`` (image in, product computed once) or ``LIF`` conv (spikes in)."""
+
+    def __init__(self, conv: QuantConv2d, is_input: bool, alpha: float):
+        super().__init__()
+        self.layer = conv
+        self.kind = "input_lif" if is_input else "lif_conv"
+        self._init_lif(INPUT_SCALE if is_input else 1.0, alpha, spiking=True)
+
+    def current(self, x: torch.Tensor, w_int: torch.Tensor) -> torch.Tensor:
+        c = self.layer
+        return round_ste(F.conv2d(x, w_int, None, c.stride, c.padding))
+
+    def forward(self, x: torch.Tensor, T: int) -> torch.Tensor:
+        w, b, th, k = self.int_params()
+        shape = (1, -1, 1, 1)
+        if self.kind == "input_lif":
+            a = self.current(x, w)  # (N, O, H, W), once per image, integrated T times
+            return lif(a, b.reshape(shape), th.reshape(shape), k, self.alpha, T=T)
+        t, n = x.shape[:2]
+        a = self.current(x.flatten(0, 1), w)  # (T*N, C, H, W) -> (T*N, O, H', W')
+        return lif(a.unflatten(0, (t, n)), b.reshape(shape), th.reshape(shape), k, self.alpha)
+
+
+class SpikingDense(_WeightedLIF):
+    """``LIF`` dense on spikes, or the non-spiking ``OutputAccumulate``."""
+
+    def __init__(self, linear: QuantLinear, output: bool, alpha: float, dropout: float):
+        super().__init__()
+        self.layer = linear
+        self.kind = "output_accumulate" if output else "lif_dense"
+        self.dropout = dropout
+        self._init_lif(1.0, alpha, spiking=not output)
+
+    def forward(self, x: torch.Tensor, T: int) -> torch.Tensor:
+        w, b, th, k = self.int_params()
+        x = x.flatten(2)  # (T, N, C, H, W) -> (T, N, C*H*W), PyTorch's (C, H, W) order
+        if self.training and self.dropout > 0:
+            keep = torch.bernoulli(torch.full_like(x[0], 1 - self.dropout))  # one mask for all timesteps
+            x = x * keep / (1 - self.dropout)
+        a = round_ste(F.linear(x, w))  # (T, N, O)
+        if self.kind == "output_accumulate":
+            return a.sum(0) + a.shape[0] * b  # (N, O) integer scores
+        return lif(a, b, th, k, self.alpha)
+
+
+class SpikePool(nn.Module):
+    """Spike max-pooling: OR of the window at each timestep."""
+
+    kind = "spike_maxpool"
+
+    def __init__(self, kernel: int):
+        super().__init__()
+        self.kernel = kernel
+        self.register_buffer("spike_count", torch.zeros((), dtype=torch.float64), persistent=False)
+
+    def forward(self, x: torch.Tensor, T: int) -> torch.Tensor:
+        t, n = x.shape[:2]
+        return F.max_pool2d(x.flatten(0, 1), self.kernel).unflatten(0, (t, n))
+
+
+class DietSNN(nn.Module):
+    """DIET-SNN whose eval-mode forward is the integer network of SPEC.md."""
+
+    def __init__(self, cfg: Config, input_shape: tuple[int, int, int]):
+        super().__init__()
+        self.cfg = cfg
+        self.T = cfg.T
+        self.input_shape = tuple(input_shape)
+        shapes = trace_shapes(cfg, input_shape)
+        self.layers = nn.ModuleList()
+        last = len(cfg.layers) - 1
+        for i, spec in enumerate(cfg.layers):
+            s = shapes[i]
+            if spec.kind == LayerKind.CONV:
+                self.layers.append(SpikingConv(_conv(s[0], spec, cfg, bias=True), i == 0, cfg.surrogate_alpha))
+            elif spec.kind == LayerKind.POOL:
+                self.layers.append(SpikePool(spec.kernel))
+            else:
+                lin = _linear(math.prod(s), spec, cfg, True, output=(i == last))
+                self.layers.append(SpikingDense(lin, i == last, cfg.surrogate_alpha, spec.dropout))
+        #: multiplies the mean per-step real-valued score into logits for the loss (set at conversion)
+        self.register_buffer("logit_scale", torch.tensor(1.0))
+        self.count_spikes = False
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """uint8 images ``(N, C, H, W)`` -> integer scores ``(N, classes)`` (float32 holding integers)."""
+        x = images.float()  # integer pixels 0..255
+        for layer in self.layers:
+            x = layer(x, self.T)
+            if self.count_spikes and layer.kind != "output_accumulate":
+                layer.spike_count += x.detach().sum().double()
+        return x
+
+    def logits(self, scores: torch.Tensor) -> torch.Tensor:
+        """Real-valued logits for the loss: mean per-step score times the output scale."""
+        out = self.layers[-1]
+        return scores * out.acc_scale()[0] * self.logit_scale / self.T
+
+    def reset_spike_counts(self) -> None:
+        for layer in self.layers:
+            layer.spike_count.zero_()
+
+    def lif_parameters(self):
+        return [p for n, p in self.named_parameters() if n.endswith("v_th") or n.endswith("k_param")]
+
+    def weight_parameters(self):
+        return [p for n, p in self.named_parameters() if not (n.endswith("v_th") or n.endswith("k_param"))]
