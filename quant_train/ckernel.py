@@ -40,16 +40,21 @@ def load() -> ctypes.CDLL | None:
             return None
         lib.parent.mkdir(parents=True, exist_ok=True)
         tmp = lib.with_suffix(f".{os.getpid()}.tmp")
-        cmd = [cc, "-O3", "-fopenmp", "-fPIC", "-shared", "-o", str(tmp), str(SOURCE), "-lm"]
+        cmd = [cc, "-O3", "-march=native", "-fopenmp", "-fPIC", "-shared", "-o", str(tmp), str(SOURCE), "-lm"]
         res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:  # a compiler that does not know -march=native
+            cmd.remove("-march=native")
+            res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             log.warning("compiling %s failed (%s): the LIF runs in PyTorch\n%s", SOURCE, " ".join(cmd), res.stderr)
             return None
         os.replace(tmp, lib)
     dll = ctypes.CDLL(str(lib))
     P, I, L, F = ctypes.c_void_p, ctypes.c_int, ctypes.c_long, ctypes.c_float
-    dll.lif_forward.argtypes = [P, I, P, P, I, L, L, L, I, P, P]
-    dll.lif_forward.restype = None
-    dll.lif_backward.argtypes = [P, P, P, P, I, L, L, L, F, F, I, P, P, P, P]
-    dll.lif_backward.restype = None
+    dll.lif_forward.argtypes = [P, I, P, P, I, L, L, L, I, P]
+    dll.lif_backward.argtypes = [P, P, P, P, I, L, L, L, I, F, F, I, P, P, P, P]
+    dll.or_pool_forward.argtypes = [P, L, L, L, I, P]
+    dll.or_pool_backward.argtypes = [P, P, L, L, L, I, P]
+    for fn in (dll.lif_forward, dll.lif_backward, dll.or_pool_forward, dll.or_pool_backward):
+        fn.restype = None
     return dll

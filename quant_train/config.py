@@ -58,7 +58,7 @@ class Config:
     act_bits: int = 4  #: QuantReLU width of the ANN twin
     snn_epochs: int = 10  #: epochs of DIET-SNN fine-tuning
     snn_lr: float = 3e-4  #: Adam learning rate of the weights in fine-tuning (cosine schedule)
-    snn_param_lr: float = 1e-2  #: learning rate of leak and threshold parameters
+    snn_param_lr: float = 5e-3  #: learning rate of leak and threshold parameters
     weight_decay: float = 1e-4  #: Adam weight decay on weights
     percentile: float = 99.7  #: conversion threshold percentile of ANN pre-activations
     convert_batches: int = 8  #: training batches used for the percentile

@@ -26,7 +26,7 @@ from brevitas.nn import QuantConv2d, QuantLinear, QuantReLU
 from brevitas.quant import Int8WeightPerChannelFloat, Int8WeightPerTensorFloat
 
 from .config import Config, LayerKind, LayerSpec
-from .neurons import NO_LEAK, exported_leak_shift, leak_shift_int, lif, round_ste
+from .neurons import NO_LEAK, exported_leak_shift, leak_shift_int, lif, round_ste, spike_pool
 
 INPUT_SCALE = 1.0 / 255.0  # real value of one pixel step (input normalization lives in the folded BN)
 
@@ -202,7 +202,7 @@ class SpikePool(nn.Module):
 
     def forward(self, x: torch.Tensor, T: int) -> torch.Tensor:
         t, n = x.shape[:2]
-        return F.max_pool2d(x.flatten(0, 1), self.kernel).unflatten(0, (t, n))
+        return spike_pool(x.flatten(0, 1), self.kernel).unflatten(0, (t, n))
 
 
 class DietSNN(nn.Module):

@@ -112,12 +112,13 @@ class LIFFunction(torch.autograd.Function):
             cur = current.detach().contiguous()
             b = bias.detach().reshape(-1).expand(c).contiguous()
             th = theta.detach().reshape(-1).expand(c).contiguous()
-            us = torch.empty((T, *step_shape), dtype=torch.float32)
-            spikes = torch.empty_like(us)
+            if T > 64:
+                raise ValueError(f"T must be at most 64 for the C LIF kernel, not {T}")
+            spikes = torch.empty((T, *step_shape), dtype=torch.float32)
             dll.lif_forward(cur.data_ptr(), int(repeat), b.data_ptr(), th.data_ptr(), T, n, c, s, k_int,
-                            us.data_ptr(), spikes.data_ptr())
-            ctx.use_c = True
-            ctx.save_for_backward(us, spikes, bias, theta, k)
+                            spikes.data_ptr())
+            ctx.use_c, ctx.T, ctx.k_int = True, T, k_int
+            ctx.save_for_backward(cur, b, th, bias, theta, k)  # the membrane is recomputed in backward
             return spikes
         ctx.use_c = False
         base = current if repeat else current[0]
@@ -139,26 +140,28 @@ class LIFFunction(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        us, spikes, bias, theta, k = ctx.saved_tensors
-        T = us.shape[0]
-        lam = 1.0 - 2.0 ** -float(k.item())
-        k_scale = math.log(2.0) * 2.0 ** -float(k.item())
         if ctx.use_c:
-            n, c = us.shape[1:3]
-            s = math.prod(us.shape[3:])
+            cur, b, th, bias, theta, k = ctx.saved_tensors
+            lam = 1.0 - 2.0 ** -float(k.item())
+            k_scale = math.log(2.0) * 2.0 ** -float(k.item())
+            step_shape = cur.shape if ctx.repeat else cur.shape[1:]
+            n, c = step_shape[:2]
+            s = math.prod(step_shape[2:])
             go = grad_out.contiguous().float()
-            th = theta.detach().reshape(-1).expand(c).contiguous()
-            grad_cur = torch.empty(us.shape[1:] if ctx.repeat else us.shape, dtype=torch.float32)
+            grad_cur = torch.empty_like(cur)
             sums = torch.empty((3, n, c), dtype=torch.float64)
-            ckernel.load().lif_backward(go.data_ptr(), us.data_ptr(), spikes.data_ptr(), th.data_ptr(), T, n, c, s,
-                                        lam, ctx.alpha, int(ctx.repeat), grad_cur.data_ptr(),
+            ckernel.load().lif_backward(go.data_ptr(), cur.data_ptr(), b.data_ptr(), th.data_ptr(), ctx.T, n, c, s,
+                                        ctx.k_int, lam, ctx.alpha, int(ctx.repeat), grad_cur.data_ptr(),
                                         sums[0].data_ptr(), sums[1].data_ptr(), sums[2].data_ptr())
             per_c = sums.sum(1).float()  # (3, C)
-            ch_shape = (1, c) + (1,) * (us.dim() - 3)
+            ch_shape = (1, c) + (1,) * (len(step_shape) - 2)
             grad_bias = per_c[0].reshape(ch_shape).sum_to_size(bias.shape) if ctx.needs_input_grad[1] else None
             grad_theta = per_c[1].reshape(ch_shape).sum_to_size(theta.shape) if ctx.needs_input_grad[2] else None
             grad_k = (per_c[2].sum() * k_scale).reshape(k.shape) if ctx.needs_input_grad[3] else None
             return grad_cur, grad_bias, grad_theta, grad_k, None, None, None
+        us, spikes, bias, theta, k = ctx.saved_tensors
+        T = us.shape[0]
+        lam = 1.0 - 2.0 ** -float(k.item())
         d_all = torch.empty_like(us)
         g_theta = torch.zeros_like(us[0])
         g_k = torch.zeros_like(us[0])
@@ -196,3 +199,34 @@ def lif(current: torch.Tensor, bias: torch.Tensor, theta: torch.Tensor, k: torch
     """
     repeat = T is not None
     return LIFFunction.apply(current, bias, theta, k, alpha, T if repeat else current.shape[0], repeat)
+
+
+class ORPool(torch.autograd.Function):
+    """Spike max-pooling (OR) with window = stride = ``K`` on ``(B, C, H, W)``;
+    gradients go to the first maximal input of each window, as ``max_pool2d``'s do."""
+
+    @staticmethod
+    def forward(ctx, x, K: int):
+        b, c, h, w = x.shape
+        x = x.detach().contiguous()
+        y = torch.empty((b, c, h // K, w // K), dtype=x.dtype)
+        ckernel.load().or_pool_forward(x.data_ptr(), b * c, h, w, K, y.data_ptr())
+        ctx.save_for_backward(x)
+        ctx.K = K
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (x,) = ctx.saved_tensors
+        b, c, h, w = x.shape
+        gy = gy.contiguous().float()
+        gx = torch.empty_like(x)
+        ckernel.load().or_pool_backward(x.data_ptr(), gy.data_ptr(), b * c, h, w, ctx.K, gx.data_ptr())
+        return gx, None
+
+
+def spike_pool(x: torch.Tensor, K: int) -> torch.Tensor:
+    """OR over ``K x K`` windows with stride ``K`` of ``(B, C, H, W)`` spikes."""
+    if ckernel.load() is not None and x.dtype == torch.float32:
+        return ORPool.apply(x, K)
+    return torch.nn.functional.max_pool2d(x, K)

@@ -89,6 +89,7 @@ class State:
     lambdas: list | None = None
     train_seconds: float = 0.0
     snn_images_per_s: float | None = None
+    world: int = 1  #: processes that trained the last epoch
 
 
 def _save(run: Path, cfg: Config, st: State, ann, snn, opt, sched) -> None:
@@ -147,10 +148,10 @@ def _epoch(model, opt, sched, split, cfg, epoch, d, desc, snn: bool):
         loss.backward()
         opt.step()
         sched.step()
-        loss_sum += float(loss) * len(y)
+        loss_sum += float(loss.detach()) * len(y)
         correct += float((logits.argmax(1) == y).sum())
         seen += len(y)
-        bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+        bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}", refresh=False)
     loss_sum, correct, seen = _reduce_sum([loss_sum, correct, seen], d)
     return loss_sum / seen, correct / seen, seen / (time.time() - t0)
 
@@ -177,6 +178,7 @@ def train(cfg: Config, run: str | Path, epochs: int | None = None, limit_train: 
         ann.load_state_dict(ck["ann"])
         log.info("resuming %s: phase %s after epoch %d", run, st.phase, st.epoch)
     steps = math.ceil(len(train_split) / d.world / cfg.batch_size)
+    st.world = d.world
     t_start = time.time() - st.train_seconds
 
     # ---- phase 1: the ANN twin

@@ -1,0 +1,46 @@
+# DIET-SNN -> FPGA toolchain. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      ?= .venv
+ENV       := source scripts/env.sh &&
+PY        := $(ENV) python
+CONFIG    ?= fmnist
+RUN       ?= models/fmnist
+OUT       ?= runs/$(CONFIG)
+PYTEST_ARGS ?=
+
+.PHONY: help setup test test-fast demo train export evaluate predict bench bench-train clean
+
+help:  ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+setup:  ## install everything (Debian packages as root, .venv with pinned Python deps); idempotent
+	bash scripts/setup.sh
+
+test:  ## run the whole test suite (tests/ and sim/), without slow/vivado/board markers
+	$(ENV) python -m pytest $(PYTEST_ARGS)
+
+test-fast:  ## the integer-reference unit tests only (seconds)
+	$(ENV) python -m pytest tests/dietsnn $(PYTEST_ARGS)
+
+demo:  ## show the flow on the shipped fmnist network: golden accuracy on the real test images
+	$(ENV) dietsnn evaluate $(RUN) --split test
+
+train:  ## train CONFIG (default fmnist) into OUT (default runs/CONFIG): ANN twin -> conversion -> DIET-SNN
+	$(ENV) dietsnn train --config $(CONFIG) --out $(OUT)
+
+export:  ## write RUN/network.snn.npz (RUN defaults to the shipped models/fmnist)
+	$(ENV) dietsnn export $(RUN)
+
+evaluate:  ## integer-network accuracy of RUN on the test split
+	$(ENV) dietsnn evaluate $(RUN) --split test
+
+bench-train:  ## train fmnist from scratch, write bench/results/train.json, refresh models/fmnist (~70 min)
+	$(ENV) python -m bench.train
+
+bench: bench-train  ## every benchmark (writes bench/results/*.json) and the slow tests
+	$(ENV) python -m pytest -m slow $(PYTEST_ARGS)
+
+clean:  ## remove build outputs (keeps .venv and the shipped model)
+	rm -rf build runs bench/runs .pytest_cache sim_build
