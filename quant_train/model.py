@@ -35,13 +35,18 @@ def _pad(spec: LayerSpec) -> int:
     return spec.kernel // 2 if spec.pad < 0 else spec.pad
 
 
+def _hidden_quant(cfg: Config):
+    """Per-channel weight scales give per-channel integer thresholds; per-tensor ones a single threshold per layer."""
+    return Int8WeightPerChannelFloat if cfg.per_channel_threshold else Int8WeightPerTensorFloat
+
+
 def _conv(cin: int, spec: LayerSpec, cfg: Config, bias: bool) -> QuantConv2d:
     return QuantConv2d(cin, spec.out, spec.kernel, stride=spec.stride, padding=_pad(spec), bias=bias,
-                       weight_quant=Int8WeightPerChannelFloat, weight_bit_width=cfg.weight_bits)
+                       weight_quant=_hidden_quant(cfg), weight_bit_width=cfg.weight_bits)
 
 
 def _linear(fin: int, spec: LayerSpec, cfg: Config, bias: bool, output: bool) -> QuantLinear:
-    quant = Int8WeightPerTensorFloat if output else Int8WeightPerChannelFloat
+    quant = Int8WeightPerTensorFloat if output else _hidden_quant(cfg)
     return QuantLinear(fin, spec.out, bias=bias, weight_quant=quant, weight_bit_width=cfg.weight_bits)
 
 

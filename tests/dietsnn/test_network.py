@@ -63,3 +63,17 @@ def test_energy_report_counts_first_layer_macs_once(rng):
     assert first["snn_macs"] == first["ann_macs"] == 4 * 1 * 9 * 8 * 8
     assert rep["snn_acs"] == sum(res.synops.values()) / 2
     assert rep["ann_over_snn"] == pytest.approx(rep["ann_energy_pJ"] / rep["snn_energy_pJ"])
+
+
+def test_synaptic_ops_count_each_spike_once_per_reached_output(rng):
+    from dietsnn.ref.energy import synaptic_ops
+
+    layer = Layer("c", "lif_conv", (3, 3), (2, 2), (1, 1, 1, 1), 0, np.ones((5, 2, 3, 3), np.int64),
+                  np.zeros(5, np.int64), np.ones(5, np.int64))
+    s = rng.integers(0, 2, (3, 2, 2, 6, 6))  # (T, N, C, H, W)
+    naive = 0
+    xp = np.pad(s, ((0, 0), (0, 0), (0, 0), (1, 1), (1, 1)))
+    for i in range(3):
+        for j in range(3):
+            naive += xp[..., 2 * i:2 * i + 3, 2 * j:2 * j + 3].sum() * 5
+    assert synaptic_ops(layer, s) == naive

@@ -55,3 +55,17 @@ def test_ann_twin_quantizes_weights_and_activations():
     ann = ANNTwin(load_config("fmnist"), (1, 28, 28))
     names = [type(m).__name__ for m in ann.modules()]
     assert "QuantConv2d" in names and "QuantLinear" in names and "QuantReLU" in names
+
+
+def test_per_layer_threshold_option_gives_one_integer_threshold_per_layer():
+    from quant_train.export import to_int_network
+
+    torch.manual_seed(0)
+    snn = DietSNN(load_config("fmnist").replace(per_channel_threshold=False), (1, 28, 28)).eval()
+    for layer in snn.layers:
+        if getattr(layer, "spiking", False):
+            layer.v_th.data.fill_(0.7)
+    net = to_int_network(snn)
+    for layer in net.layers:
+        if layer.is_lif:
+            assert len(set(layer.theta.tolist())) == 1
