@@ -41,12 +41,40 @@ def cmd_train(a) -> int:
     return 0
 
 
+QONNX_FILE = "model.qonnx.onnx"
+
+
 def cmd_export(a) -> int:
+    from hw.qonnx_export import save_qonnx
     from quant_train.report import export_run
 
+    from .netfile import IntNetwork
+
     path = export_run(a.run)
+    qpath = save_qonnx(IntNetwork.load(path), Path(a.run) / QONNX_FILE)
     print(path)
+    print(qpath)
     return 0
+
+
+def predict_scores(net, images, level: str):
+    """Scores and labels of ``net`` on ``images`` at one level of the flow."""
+    if level == "golden":
+        from .ref import run_network
+
+        res = run_network(net, images)
+        return res.scores, res.pred
+    if level == "qonnx":
+        from hw.qonnx_export import execute_qonnx
+
+        from .ref import predict_label
+
+        scores = execute_qonnx(net, images)
+        return scores, predict_label(scores)
+    raise ValueError(f"--level {level!r}: expected one of {', '.join(LEVELS)}")
+
+
+LEVELS = ("golden", "qonnx")
 
 
 def cmd_predict(a) -> int:
@@ -64,12 +92,7 @@ def cmd_predict(a) -> int:
     images = np.load(images_path, allow_pickle=False)
     if images.dtype != np.uint8 and net.input_bits == 8:
         raise TypeError(f"--images {images_path}: expected dtype uint8, got {images.dtype}")
-    if a.level == "golden":
-        from .ref import run_network
-        res = run_network(net, images)
-        scores, pred = res.scores, res.pred
-    else:
-        raise ValueError(f"--level {a.level!r}: not available (expected one of: golden)")
+    scores, pred = predict_scores(net, images, a.level)
     np.savez(a.out, scores=scores.astype(np.int64), pred=pred.astype(np.int64))
     print(f"{a.out}: {len(pred)} predictions at level {a.level}")
     return 0
@@ -111,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--no-report", action="store_true", help="skip export and metrics.json")
     t.set_defaults(fn=cmd_train)
 
-    e = sub.add_parser("export", help="write RUN/network.snn.npz")
+    e = sub.add_parser("export", help="write RUN/network.snn.npz and RUN/model.qonnx.onnx")
     e.add_argument("run", nargs="?", default=str(DEFAULT_RUN))
     e.set_defaults(fn=cmd_export)
 
@@ -120,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a .snn.npz file or a run folder (default: the shipped fmnist model)")
     pr.add_argument("--images", required=True, help="uint8 .npy of shape (N, C, H, W)")
     pr.add_argument("--out", required=True, help="output .npz with scores (N, classes) and pred (N,)")
-    pr.add_argument("--level", default="golden", help="golden (default)")
+    pr.add_argument("--level", default="golden", choices=LEVELS,
+                    help="golden: numpy reference; qonnx: execute_onnx on the QONNX model")
     pr.add_argument("--T", type=int, help="override the network's timesteps")
     pr.set_defaults(fn=cmd_predict)
 

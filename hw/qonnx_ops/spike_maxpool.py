@@ -1,0 +1,10 @@
+"""``SpikeMaxPool``: OR of the window at each timestep (the bitwise OR of the T-bit words).
+
+Input and output: spike trains (N, C, H, W) UINT``T``.
+"""
+
+from .base import SNNOp
+
+
+class SpikeMaxPool(SNNOp):
+    kind = "spike_maxpool"
