@@ -42,6 +42,7 @@ class SNNOp(CustomOp):
             "leak_shift": ("i", False, 0),
             "input_bits": ("i", False, 8),
             "in_shape": ("ints", True, []),  #: input shape without the batch axis, (C, H, W) or (F,)
+            "data_layout": ("s", False, "NCHW", {"NCHW", "NHWC"}),  #: layout of 4-D inputs and outputs
         }
 
     # ---------------------------------------------------------------- helpers
@@ -72,7 +73,12 @@ class SNNOp(CustomOp):
         layer = self.to_layer(values)
         if self.kind in ("lif_dense", "output_accumulate"):
             return (batch, int(layer.weight.shape[0]))
-        return (batch, *layer.output_shape(tuple(self.get_nodeattr("in_shape"))))
+        c, h, w = layer.output_shape(tuple(self.get_nodeattr("in_shape")))
+        return (batch, h, w, c) if self.nhwc else (batch, c, h, w)
+
+    @property
+    def nhwc(self) -> bool:
+        return self.get_nodeattr("data_layout") == "NHWC" and self.kind not in ("lif_dense", "output_accumulate")
 
     def _params(self, model) -> list[np.ndarray]:
         return [self._init(model, i) for i in range(1, len(self.onnx_node.input))]
@@ -94,6 +100,8 @@ class SNNOp(CustomOp):
         node = self.onnx_node
         T = int(self.get_nodeattr("T"))
         x = context[node.input[0]]
+        if self.nhwc:
+            x = x.transpose(0, 3, 1, 2)  # NHWC -> NCHW for the reference
         layer = self.to_layer([context[n] for n in node.input[1:]])
         if self.kind == "input_lif":
             inp = as_int(x, f"{node.name} input")
@@ -102,7 +110,9 @@ class SNNOp(CustomOp):
         out = run_layer(layer, inp, T)
         if self.kind != "output_accumulate":
             out = spike_words(out)
-        context[node.output[0]] = out.astype(np.float32)
+        if self.nhwc:
+            out = out.transpose(0, 2, 3, 1)
+        context[node.output[0]] = np.ascontiguousarray(out).astype(np.float32)
 
     def verify_node(self):
         info = []

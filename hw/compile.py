@@ -1,0 +1,187 @@
+"""``dietsnn compile``: integer network -> QONNX -> FINN dataflow graph, specialized and folded, with a report.
+
+Everything here runs without vendor tools: FINN's transformations are called
+directly (``finn.builder.build_dataflow`` would import the Vivado simulator).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+from qonnx.transformation.infer_datatypes import InferDataTypes
+from qonnx.transformation.infer_shapes import InferShapes
+
+from dietsnn.netfile import IntNetwork
+from dietsnn.ref.widths import network_widths
+
+from . import finn_ops  # noqa: F401  (registers the project's ops into FINN's domains)
+from .boards import RESOURCES, get_board
+from .fold import FoldingError, SetSNNFolding, base_type, group_layers, target_cycles
+from .lower import lower_to_dataflow
+from .qonnx_export import to_qonnx
+
+log = logging.getLogger(__name__)
+
+DATAFLOW = "dataflow.onnx"
+FOLDING = "folding_config.json"
+REPORT = "report.json"
+SUMMARY = "report.txt"
+FOLD_ATTRS = ["PE", "SIMD", "parallel_window", "ram_style", "depth", "impl_style", "preferred_impl_style"]
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """What ``dietsnn compile`` builds for."""
+
+    board: str = "ZCU104"  #: a board of FINN's Zynq table
+    fps: float = 50000.0  #: target frames per second
+    clock_mhz: float = 200.0  #: target clock
+    impl: str = "rtl"  #: "rtl" or "hls" variant of the project's ops
+    max_simd_bits: int = 1024  #: cap on SIMD x weight bits of one matrix unit
+
+    def __post_init__(self):
+        if self.impl not in ("rtl", "hls"):
+            raise ValueError(f"impl must be 'rtl' or 'hls', not {self.impl!r}")
+
+
+@dataclass
+class CompileResult:
+    model: ModelWrapper
+    report: dict = field(default_factory=dict)
+
+
+def _specialize(model: ModelWrapper, part: str, impl: str) -> ModelWrapper:
+    from finn.transformation.fpgadataflow.specialize_layers import SpecializeLayers
+
+    for node in model.graph.node:
+        if node.op_type.startswith("Snn"):
+            getCustomOp(node).set_nodeattr("preferred_impl_style", impl)
+    return model.transform(SpecializeLayers(part))
+
+
+def build_dataflow(net: IntNetwork, opts: CompileOptions) -> CompileResult:
+    """Lower, specialize, fold and insert width converters and FIFOs; returns the model and its report."""
+    from finn.transformation.fpgadataflow.insert_dwc import InsertDWC
+    from finn.transformation.fpgadataflow.insert_fifo import InsertFIFO
+    from finn.transformation.fpgadataflow.specialize_layers import SpecializeLayers
+
+    board = get_board(opts.board)
+    target = target_cycles(opts.fps, opts.clock_mhz)
+    model = lower_to_dataflow(to_qonnx(net))
+    layer_names = [l.name for l in net.layers]  # same order as the hardware layers
+    model = _specialize(model, board.part, opts.impl)
+    model = model.transform(SetSNNFolding(target, opts.max_simd_bits))
+    for node in model.graph.node:
+        inst = getCustomOp(node)
+        if hasattr(inst, "check_folding"):
+            inst.check_folding()
+    model = model.transform(InsertDWC())
+    model = model.transform(InsertFIFO(create_shallow_fifos=True))
+    model = model.transform(SpecializeLayers(board.part))
+    model = model.transform(InferShapes()).transform(InferDataTypes())
+    return CompileResult(model, make_report(model, net, opts, board, target, layer_names))
+
+
+def _node_entry(node, part) -> dict:
+    inst = getCustomOp(node)
+    attrs = inst.get_nodeattr_types()
+    entry = {"node": node.name, "op_type": node.op_type, "cycles": int(inst.get_exp_cycles())}
+    for a in ("SIMD", "PE", "parallel_window", "depth"):
+        if a in attrs:
+            entry[a] = int(inst.get_nodeattr(a))
+    res = inst.node_res_estimation(part)
+    entry.update({"LUT": int(res.get("LUT", 0)), "BRAM_18K": int(res.get("BRAM_18K", 0)),
+                  "URAM": int(res.get("URAM", 0)), "DSP": int(res.get("DSP", 0))})
+    return entry
+
+
+def make_report(model, net, opts, board, target, layer_names) -> dict:
+    widths = {w.name: w for w in network_widths(net)}
+    layers = []
+    grouped = set()
+    for name, group in zip(layer_names, group_layers(model)):
+        nodes = [n for n in (group.pad, group.swg, group.main) if n is not None]
+        grouped.update(n.name for n in nodes)
+        entries = [_node_entry(n, board.part) for n in nodes]
+        main = entries[-1]
+        layer = {"layer": name, "kind": base_type(group.main.op_type), "nodes": entries,
+                 "SIMD": main.get("SIMD"), "PE": main.get("PE"),
+                 "cycles": max(e["cycles"] for e in entries)}
+        for r in ("LUT", "BRAM_18K", "URAM", "DSP"):
+            layer[r] = sum(e[r] for e in entries)
+        if name in widths:
+            w = widths[name]
+            layer.update(acc_bits=w.acc_bits, state_bits=w.state_bits, acc_bound=w.acc_bound, state_bound=w.state_bound)
+        layers.append(layer)
+    glue = [_node_entry(n, board.part) for n in model.graph.node if n.name not in grouped]
+    totals = {r: sum(l[r] for l in layers) + sum(g[r] for g in glue) for r in ("LUT", "BRAM_18K", "URAM", "DSP")}
+    max_cycles = max([l["cycles"] for l in layers] + [g["cycles"] for g in glue])
+    bottleneck = max(layers, key=lambda l: l["cycles"])["layer"]
+    fps = opts.clock_mhz * 1e6 / max_cycles
+    report = {
+        "board": board.name, "part": board.part, "clock_mhz": opts.clock_mhz, "target_fps": opts.fps,
+        "target_cycles": target, "T": net.T, "impl": opts.impl,
+        "max_cycles": max_cycles, "estimated_fps": fps, "meets_target": max_cycles <= target,
+        "bottleneck": bottleneck, "totals": totals, "layers": layers, "interconnect": glue,
+    }
+    if board.capacity:
+        report["capacity"] = board.capacity
+        report["utilization"] = {r: totals[r] / board.capacity[r] for r in totals if board.capacity.get(r)}
+    return report
+
+
+def summary_text(report: dict) -> str:
+    lines = [f"dietsnn compile: {report['board']} ({report['part']}) at {report['clock_mhz']:g} MHz, T={report['T']}, "
+             f"{report['impl']} blocks",
+             f"target {report['target_fps']:g} fps = {report['target_cycles']} cycles/frame; "
+             f"estimated {report['estimated_fps']:.0f} fps ({report['max_cycles']} cycles, bottleneck {report['bottleneck']})",
+             "",
+             f"{'layer':<8} {'kind':<13} {'SIMD':>5} {'PE':>4} {'cycles':>8} {'acc':>4} {'state':>5} "
+             f"{'LUT':>8} {'BRAM18':>7} {'DSP':>4}"]
+    for l in report["layers"]:
+        lines.append(f"{l['layer']:<8} {l['kind']:<13} {l['SIMD'] or '-':>5} {l['PE'] or '-':>4} {l['cycles']:>8} "
+                     f"{l.get('acc_bits', '-'):>4} {l.get('state_bits', '-'):>5} {l['LUT']:>8} {l['BRAM_18K']:>7} {l['DSP']:>4}")
+    g = report["interconnect"]
+    lines.append(f"{'FIFO/DWC':<8} {len(g):>2} nodes{'':<24} {sum(x['LUT'] for x in g):>8} "
+                 f"{sum(x['BRAM_18K'] for x in g):>7} {sum(x['DSP'] for x in g):>4}")
+    t = report["totals"]
+    lines.append(f"{'total':<52} {t['LUT']:>8} {t['BRAM_18K']:>7} {t['DSP']:>4}")
+    if "utilization" in report:
+        u = report["utilization"]
+        lines.append("utilization of the part: " + ", ".join(f"{r} {100 * u[r]:.1f}%" for r in u))
+    lines.append("(estimates from the ops' resource models; widths in bits per SPEC section 6)")
+    return "\n".join(lines)
+
+
+def compile_network(net_path: str | Path, out: str | Path, opts: CompileOptions) -> dict:
+    """The ``dietsnn compile`` command: writes ``BUILD/{dataflow.onnx, folding_config.json, report.json, report.txt}``."""
+    from finn.util.config import extract_model_config_to_json
+
+    net = IntNetwork.load(net_path)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    res = build_dataflow(net, opts)
+    res.model.save(str(out / DATAFLOW))
+    extract_model_config_to_json(res.model, str(out / FOLDING), FOLD_ATTRS)
+    shutil.copy2(net_path, out / "network.snn.npz")
+    to_qonnx(net).save(str(out / "model.qonnx.onnx"))
+    (out / REPORT).write_text(json.dumps({**res.report, "options": asdict(opts)}, indent=2))
+    text = summary_text(res.report)
+    (out / SUMMARY).write_text(text + "\n")
+    return res.report
+
+
+def load_dataflow(build: str | Path) -> ModelWrapper:
+    path = Path(build) / DATAFLOW if Path(build).is_dir() else Path(build)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no dataflow graph (run `dietsnn compile` first)")
+    return ModelWrapper(str(path))
+
+
+__all__ = ["CompileOptions", "build_dataflow", "compile_network", "load_dataflow", "summary_text", "FoldingError"]

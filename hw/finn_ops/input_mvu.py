@@ -1,0 +1,21 @@
+"""``SnnInputMVU``: the first layer: matrix-vector unit on 8-bit pixels + LIF neurons.
+
+The window product ``a = sum(W * x)`` is computed once per output position and
+integrated ``T`` times by the neuron (direct input encoding, SPEC section 3).
+Inputs: pixels ``(1, *vectors, MW)`` UINT<bits_in>, weights, bias, theta; output spike words.
+"""
+
+from .mvu_base import SnnMVUBase
+
+
+class SnnInputMVU(SnnMVUBase):
+    image_input = True
+
+    def datapath_luts(self) -> float:
+        T, simd = self.get_nodeattr("T"), self.get_nodeattr("SIMD")
+        w = self.get_input_datatype(1).bitwidth()
+        a = self.get_input_datatype(0).bitwidth()
+        acc, state = self.get_nodeattr("accBits"), self.get_nodeattr("stateBits")
+        mult = simd * (2 * -(-(w + a) // 6) - 1) * (w + a)  # FINN's LUT multiplier model
+        tree = (w + a) * (2 * simd - 1)
+        return mult + tree + acc + T * 3 * state  # one product, T neuron updates

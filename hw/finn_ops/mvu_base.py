@@ -1,0 +1,205 @@
+"""Shared base of the project's FINN matrix-vector ops (``SnnInputMVU``, ``SnnLIFMVU``, ``SnnOutputMVU``).
+
+A stream element is one input value per matrix column: an 8-bit pixel
+(``SnnInputMVU``) or a T-bit spike word (bit ``t`` = spike at timestep ``t``).
+``SIMD`` input elements and ``PE`` output channels are processed per cycle;
+all ``T`` timesteps of a neuron are finished before the next position (the
+membrane lives in registers, never in a feature-map memory). Weights are the
+second input, FINN's ``(MW, MH)`` layout with rows in ``(kh, kw, c)`` order;
+bias and threshold are the next inputs.
+
+Python execution calls ``dietsnn.ref`` (``dense_int``, ``lif_sequence``,
+``output_accumulate``): no second copy of the LIF math.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from finn.custom_op.fpgadataflow.hwcustomop import HWCustomOp
+from qonnx.core.datatype import DataType
+
+from dietsnn.ref.conv import dense_int
+from dietsnn.ref.streams import spike_words, word_spikes
+
+EXEC_MODES = {"", "python", "cppsim", "rtlsim"}
+
+
+def int_param(a: np.ndarray) -> np.ndarray:
+    return np.rint(np.asarray(a, dtype=np.float64)).astype(np.int64)
+
+
+def bram18(omega: int, mem_width: int) -> int:
+    """FINN-R's RAMB18 count for a memory of ``omega`` words of ``mem_width`` bits (as FINN's MVAU)."""
+    if mem_width == 1:
+        return math.ceil(omega / 16384)
+    if mem_width == 2:
+        return math.ceil(omega / 8192)
+    if mem_width <= 4:
+        return math.ceil(omega / 4096) * math.ceil(mem_width / 4)
+    if mem_width <= 9:
+        return math.ceil(omega / 2048) * math.ceil(mem_width / 9)
+    if mem_width <= 18 or omega > 512:
+        return math.ceil(omega / 1024) * math.ceil(mem_width / 18)
+    return math.ceil(omega / 512) * math.ceil(mem_width / 36)
+
+
+class SnnMVUBase(HWCustomOp):
+    """Attributes, shapes, streams, cycles and resource estimates common to the three MVU ops."""
+
+    #: weights in LUTRAM when the weight memory is at most this deep
+    LUTRAM_DEPTH = 128
+
+    def get_nodeattr_types(self):
+        attrs = {
+            "MW": ("i", True, 0),  #: matrix width: input elements per vector (K*K*C or F)
+            "MH": ("i", True, 0),  #: matrix height: output channels
+            "SIMD": ("i", False, 1),  #: input elements per cycle, divides MW
+            "PE": ("i", False, 1),  #: output channels per cycle, divides MH
+            "T": ("i", True, 5),  #: timesteps per spike word
+            "numInputVectors": ("ints", False, [1]),  #: e.g. [1, OH, OW]
+            "inputDataType": ("s", True, ""),  #: UINT8 image or UINT<T> spike words
+            "weightDataType": ("s", True, ""),  #: INT<bits>
+            "leak_shift": ("i", False, 0),  #: k of leak_k, 0 = no leak
+            "accBits": ("i", False, 0),  #: signed width of a[t] (SPEC section 6)
+            "stateBits": ("i", False, 0),  #: signed width of u[t] or of the score
+            "ram_style": ("s", False, "auto", {"auto", "block", "distributed", "ultra"}),
+        }
+        attrs.update(super().get_nodeattr_types())
+        attrs["exec_mode"] = ("s", False, "python", EXEC_MODES)
+        return attrs
+
+    # ------------------------------------------------------------ shapes and streams
+    def _vectors(self) -> list[int]:
+        return [int(v) for v in self.get_nodeattr("numInputVectors")]
+
+    def get_normal_input_shape(self, ind=0):
+        return tuple(self._vectors() + [self.get_nodeattr("MW")])
+
+    def get_folded_input_shape(self, ind=0):
+        mw, simd = self.get_nodeattr("MW"), self.get_nodeattr("SIMD")
+        return tuple(self._vectors() + [mw // simd, simd])
+
+    def get_normal_output_shape(self, ind=0):
+        return tuple(self._vectors() + [self.get_nodeattr("MH")])
+
+    def get_folded_output_shape(self, ind=0):
+        mh, pe = self.get_nodeattr("MH"), self.get_nodeattr("PE")
+        return tuple(self._vectors() + [mh // pe, pe])
+
+    def get_input_datatype(self, ind=0):
+        if ind == 1:
+            return DataType[self.get_nodeattr("weightDataType")]
+        return DataType[self.get_nodeattr("inputDataType")]
+
+    def get_output_datatype(self, ind=0):
+        return DataType[f"UINT{self.get_nodeattr('T')}"]
+
+    def get_instream_width(self, ind=0):
+        return self.get_input_datatype().bitwidth() * self.get_nodeattr("SIMD")
+
+    def get_outstream_width(self, ind=0):
+        return self.get_output_datatype().bitwidth() * self.get_nodeattr("PE")
+
+    def infer_node_datatype(self, model):
+        idt = model.get_tensor_datatype(self.onnx_node.input[0])
+        if idt.name != self.get_nodeattr("inputDataType"):
+            raise ValueError(f"node {self.onnx_node.name}: input datatype is {idt.name}, "
+                             f"the node was built for {self.get_nodeattr('inputDataType')}")
+        model.set_tensor_datatype(self.onnx_node.output[0], self.get_output_datatype())
+
+    def verify_node(self):
+        info = []
+        for dim, fold in (("MW", "SIMD"), ("MH", "PE")):
+            d, f = self.get_nodeattr(dim), self.get_nodeattr(fold)
+            if f < 1 or d % f:
+                info.append(f"{fold}={f} must divide {dim}={d}")
+        return info
+
+    def check_folding(self):
+        """Raise a clear error when the folding cannot be built."""
+        bad = self.verify_node()
+        if bad:
+            raise ValueError(f"node {self.onnx_node.name}: " + "; ".join(bad))
+
+    # ------------------------------------------------------------ python execution
+    def _inputs(self, context):
+        node = self.onnx_node
+        mw, mh = self.get_nodeattr("MW"), self.get_nodeattr("MH")
+        x = context[node.input[0]]
+        w = int_param(context[node.input[1]])
+        if w.shape != (mw, mh):
+            raise ValueError(f"node {node.name}: weights have shape {w.shape}, expected (MW, MH) = ({mw}, {mh})")
+        params = [int_param(context[n]) for n in node.input[2:]]
+        return x, w, params
+
+    def currents(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """``a[t]`` for every input vector: ``(T, vectors, MH)`` int64."""
+        T, mw = self.get_nodeattr("T"), self.get_nodeattr("MW")
+        flat = np.asarray(x).reshape(-1, mw)  # (vectors, MW); a dense layer after a conv reads the NHWC map flat
+        if self.image_input:
+            a = dense_int(int_param(flat), w.T)  # computed once, integrated T times
+            return np.broadcast_to(a, (T, *a.shape))
+        s = word_spikes(flat, T)  # (T, vectors, MW)
+        return dense_int(s.reshape(-1, mw), w.T).reshape(T, flat.shape[0], -1)
+
+    image_input = False
+
+    def execute_node(self, context, graph):
+        x, w, params = self._inputs(context)
+        out = self.compute(self.currents(x, w), params)
+        context[self.onnx_node.output[0]] = out.reshape(self.get_normal_output_shape()).astype(np.float32)
+
+    def compute(self, current: np.ndarray, params: list[np.ndarray]) -> np.ndarray:
+        """Spike words ``(vectors, MH)`` (LIF ops) or scores (output op) from ``(T, vectors, MH)`` currents."""
+        from dietsnn.ref.lif import lif_sequence
+
+        bias, theta = params
+        spikes, _ = lif_sequence(current, bias, theta, self.get_nodeattr("leak_shift"))
+        return spike_words(spikes)
+
+    # ------------------------------------------------------------ cycles and resources
+    def get_exp_cycles(self):
+        mw, mh = self.get_nodeattr("MW"), self.get_nodeattr("MH")
+        simd, pe = self.get_nodeattr("SIMD"), self.get_nodeattr("PE")
+        return int(math.prod(self._vectors()) * (mw // simd) * (mh // pe))
+
+    def weight_memory(self) -> tuple[int, int]:
+        """(depth, width) of the weight memory: MW*MH/(PE*SIMD) words of PE*SIMD*W bits."""
+        mw, mh = self.get_nodeattr("MW"), self.get_nodeattr("MH")
+        simd, pe = self.get_nodeattr("SIMD"), self.get_nodeattr("PE")
+        wbits = self.get_input_datatype(1).bitwidth()
+        return mw * mh // (pe * simd), pe * simd * wbits
+
+    def weights_in_lutram(self) -> bool:
+        style = self.get_nodeattr("ram_style")
+        return style == "distributed" or (style == "auto" and self.weight_memory()[0] <= self.LUTRAM_DEPTH)
+
+    def bram_estimation(self, fpgapart=None):
+        if self.weights_in_lutram() or self.get_nodeattr("ram_style") == "ultra":
+            return 0
+        return bram18(*self.weight_memory())
+
+    def uram_estimation(self, fpgapart=None):
+        if self.get_nodeattr("ram_style") != "ultra":
+            return 0
+        depth, width = self.weight_memory()
+        return math.ceil(width / 72) * math.ceil(depth / 4096)
+
+    def dsp_estimation(self, fpgapart=None):
+        return 0  # spikes gate weights (no multiplier); the image layer's 8 x W products use LUTs
+
+    def datapath_luts(self) -> float:
+        """LUTs of one PE's datapath (adder trees, accumulators, neuron)."""
+        T, simd = self.get_nodeattr("T"), self.get_nodeattr("SIMD")
+        w = self.get_input_datatype(1).bitwidth()
+        acc, state = self.get_nodeattr("accBits"), self.get_nodeattr("stateBits")
+        tree = T * (w + 1) * (2 * simd - 1)  # T gated adder trees (a spike selects the weight)
+        return tree + T * acc + T * 3 * state  # T accumulators, T LIF updates (leak, add, compare)
+
+    def lut_estimation(self, fpgapart=None):
+        pe = self.get_nodeattr("PE")
+        depth, width = self.weight_memory()
+        lutram = width * math.ceil(depth / 64) if self.weights_in_lutram() else 0
+        return int(300 + 1.1 * pe * self.datapath_luts() + lutram)

@@ -1,0 +1,97 @@
+"""``SnnSpikePool``: spike max-pooling on NHWC T-bit words: the OR of the window per timestep.
+
+Input and output UINT<T>; ``PE`` channels per cycle. Python execution calls
+``dietsnn.ref.spike_maxpool``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from finn.custom_op.fpgadataflow.hwcustomop import HWCustomOp
+from qonnx.core.datatype import DataType
+
+from dietsnn.ref.pool import spike_maxpool
+from dietsnn.ref.streams import pack_spike_trains, unpack_spike_trains
+
+from .mvu_base import EXEC_MODES
+
+
+class SnnSpikePool(HWCustomOp):
+    def get_nodeattr_types(self):
+        attrs = {
+            "ImgDim": ("ints", True, []),  #: [H, W] of the input
+            "NumChannels": ("i", True, 0),  #: C
+            "Kernel": ("ints", True, []),  #: [KH, KW]
+            "Stride": ("ints", True, []),  #: [SH, SW]
+            "PE": ("i", False, 1),  #: channels per cycle, divides NumChannels
+            "T": ("i", True, 5),  #: bits per word
+            "inputDataType": ("s", True, ""),  #: UINT<T>
+        }
+        attrs.update(super().get_nodeattr_types())
+        attrs["exec_mode"] = ("s", False, "python", EXEC_MODES)
+        return attrs
+
+    def _out_dim(self):
+        (h, w), (kh, kw), (sh, sw) = self.get_nodeattr("ImgDim"), self.get_nodeattr("Kernel"), self.get_nodeattr("Stride")
+        return (h - kh) // sh + 1, (w - kw) // sw + 1
+
+    def get_normal_input_shape(self, ind=0):
+        h, w = self.get_nodeattr("ImgDim")
+        return (1, h, w, self.get_nodeattr("NumChannels"))
+
+    def get_normal_output_shape(self, ind=0):
+        return (1, *self._out_dim(), self.get_nodeattr("NumChannels"))
+
+    def _fold(self, shape):
+        c, pe = self.get_nodeattr("NumChannels"), self.get_nodeattr("PE")
+        return tuple(shape[:-1]) + (c // pe, pe)
+
+    def get_folded_input_shape(self, ind=0):
+        return self._fold(self.get_normal_input_shape())
+
+    def get_folded_output_shape(self, ind=0):
+        return self._fold(self.get_normal_output_shape())
+
+    def get_input_datatype(self, ind=0):
+        return DataType[self.get_nodeattr("inputDataType")]
+
+    def get_output_datatype(self, ind=0):
+        return self.get_input_datatype()
+
+    def get_instream_width(self, ind=0):
+        return self.get_input_datatype().bitwidth() * self.get_nodeattr("PE")
+
+    def get_outstream_width(self, ind=0):
+        return self.get_instream_width()
+
+    def infer_node_datatype(self, model):
+        model.set_tensor_datatype(self.onnx_node.output[0], self.get_output_datatype())
+
+    def verify_node(self):
+        c, pe = self.get_nodeattr("NumChannels"), self.get_nodeattr("PE")
+        return [] if pe >= 1 and c % pe == 0 else [f"PE={pe} must divide NumChannels={c}"]
+
+    def check_folding(self):
+        bad = self.verify_node()
+        if bad:
+            raise ValueError(f"node {self.onnx_node.name}: " + "; ".join(bad))
+
+    def execute_node(self, context, graph):
+        T = self.get_nodeattr("T")
+        x = context[self.onnx_node.input[0]].reshape(self.get_normal_input_shape())
+        s = unpack_spike_trains(x, T)  # (T, 1, C, H, W)
+        y = spike_maxpool(s, tuple(self.get_nodeattr("Kernel")), tuple(self.get_nodeattr("Stride")))
+        context[self.onnx_node.output[0]] = pack_spike_trains(y).astype(np.float32)
+
+    def get_exp_cycles(self):
+        h, w = self.get_nodeattr("ImgDim")
+        return int(h * w * self.get_nodeattr("NumChannels") // self.get_nodeattr("PE"))
+
+    def lut_estimation(self, fpgapart=None):
+        T, pe, c = self.get_nodeattr("T"), self.get_nodeattr("PE"), self.get_nodeattr("NumChannels")
+        kh, kw = self.get_nodeattr("Kernel")
+        ow = self._out_dim()[1]
+        line = ow * c * T  # partial ORs of one output row, in LUTRAM
+        return int(50 + pe * T * (kh * kw) / 4 + math.ceil(line / 64))

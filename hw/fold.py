@@ -1,0 +1,145 @@
+"""``SetSNNFolding``: PE/SIMD per layer for a target frame rate, as FINN's ``SetFolding`` does.
+
+Like FINN's pass it only uses divisors of the folded dimensions and checks
+each candidate with the node's own ``get_exp_cycles()``; unlike FINN's greedy
+walk (SIMD first, then PE) it takes, per layer, the candidate with the fewest
+parallel lanes (SIMD x PE) that meets the target, and it folds a convolution's
+FMPadding and sliding-window generator together with its matrix unit so that
+their streams fit without converters where possible:
+
+- MVU SIMD that divides the input channels ``C``: padding and sliding window use the same SIMD;
+- MVU SIMD a multiple of ``C``: the sliding window runs in FINN's ``parallel_window`` mode
+  (SIMD = ``C``, one window per cycle) and a width converter feeds the MVU.
+
+Run after ``SpecializeLayers`` (it evaluates the ``_rtl``/``_hls`` nodes' cycle models).
+A layer that cannot reach the target even fully parallel raises ``FoldingError``
+naming it and its best cycle count.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+from qonnx.custom_op.registry import getCustomOp
+from qonnx.transformation.base import Transformation
+
+log = logging.getLogger(__name__)
+
+MVU_TYPES = ("SnnInputMVU", "SnnLIFMVU", "SnnOutputMVU")
+
+
+class FoldingError(ValueError):
+    """No folding reaches the target for some layer."""
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def base_type(op_type: str) -> str:
+    return op_type.rsplit("_", 1)[0] if op_type.endswith(("_hls", "_rtl")) else op_type
+
+
+@dataclass
+class LayerNodes:
+    """The nodes of one layer: an MVU with its padding and sliding window, or a pool."""
+
+    main: object
+    swg: object = None
+    pad: object = None
+
+
+def group_layers(model) -> list[LayerNodes]:
+    groups, pending = [], {}
+    for node in model.graph.node:
+        t = base_type(node.op_type)
+        if t == "FMPadding":
+            pending["pad"] = node
+        elif t == "ConvolutionInputGenerator":
+            pending["swg"] = node
+        elif t in MVU_TYPES or t == "SnnSpikePool":
+            groups.append(LayerNodes(node, pending.get("swg"), pending.get("pad")))
+            pending = {}
+    return groups
+
+
+class SetSNNFolding(Transformation):
+    def __init__(self, target_cycles: int, max_simd_bits: int = 1024):
+        super().__init__()
+        self.target = int(target_cycles)  #: cycles per frame every layer must reach
+        self.max_simd_bits = max_simd_bits  #: cap on SIMD * weight bits (FINN's mvau_wwidth_max)
+
+    def apply(self, model):
+        for group in group_layers(model):
+            if base_type(group.main.op_type) == "SnnSpikePool":
+                self._fold_pool(group)
+            else:
+                self._fold_mvu(group)
+        return model, False
+
+    # ------------------------------------------------------------------ pool
+    def _fold_pool(self, group):
+        inst = getCustomOp(group.main)
+        c = inst.get_nodeattr("NumChannels")
+        for pe in divisors(c):
+            inst.set_nodeattr("PE", pe)
+            if inst.get_exp_cycles() <= self.target:
+                return
+        raise FoldingError(self._miss(group.main, inst.get_exp_cycles(), f"PE={c} (one pixel of all channels per cycle)"))
+
+    # ------------------------------------------------------------------ matrix units
+    def _candidates(self, group):
+        inst = getCustomOp(group.main)
+        mw, mh = inst.get_nodeattr("MW"), inst.get_nodeattr("MH")
+        wbits = inst.get_input_datatype(1).bitwidth()
+        c = getCustomOp(group.swg).get_nodeattr("IFMChannels") if group.swg is not None else None
+        simds = [s for s in divisors(mw) if s * wbits <= self.max_simd_bits or s == 1]
+        if c is not None:
+            simds = [s for s in simds if c % s == 0 or s % c == 0]
+        pairs = [(s, p) for s in simds for p in divisors(mh)]
+        return sorted(pairs, key=lambda sp: (sp[0] * sp[1], -sp[0]))
+
+    def _apply_pair(self, group, simd, pe) -> int:
+        inst = getCustomOp(group.main)
+        inst.set_nodeattr("SIMD", int(simd))
+        inst.set_nodeattr("PE", int(pe))
+        cycles = [inst.get_exp_cycles()]
+        if group.swg is not None:
+            swg = getCustomOp(group.swg)
+            c = swg.get_nodeattr("IFMChannels")
+            parallel = simd > c
+            swg.set_nodeattr("SIMD", int(c if parallel else simd))
+            if "parallel_window" in swg.get_nodeattr_types():
+                swg.set_nodeattr("parallel_window", int(parallel))
+            cycles.append(swg.get_exp_cycles())
+            if group.pad is not None:
+                pad = getCustomOp(group.pad)
+                pad.set_nodeattr("SIMD", int(c if parallel else simd))
+                cycles.append(pad.get_exp_cycles())
+        return max(cycles)
+
+    def _fold_mvu(self, group):
+        best = None
+        for simd, pe in self._candidates(group):
+            cycles = self._apply_pair(group, simd, pe)
+            if cycles <= self.target:
+                log.info("fold %s: SIMD=%d PE=%d -> %d cycles", group.main.name, simd, pe, cycles)
+                return
+            if best is None or cycles < best[0]:
+                best = (cycles, simd, pe)
+        cycles, simd, pe = best
+        self._apply_pair(group, simd, pe)
+        raise FoldingError(self._miss(group.main, cycles, f"SIMD={simd}, PE={pe}"))
+
+    def _miss(self, node, cycles, folding) -> str:
+        return (f"layer {node.name} ({base_type(node.op_type)}) cannot reach the target of {self.target} cycles per "
+                f"frame: its fastest folding ({folding}) needs {cycles} cycles (including its padding and "
+                f"sliding-window nodes); lower --fps or raise --clock-mhz")
+
+
+def target_cycles(fps: float, clock_mhz: float) -> int:
+    if fps <= 0 or clock_mhz <= 0:
+        raise ValueError(f"--fps and --clock-mhz must be positive, got {fps} and {clock_mhz}")
+    return max(1, math.floor(clock_mhz * 1e6 / fps))
