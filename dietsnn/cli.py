@@ -57,7 +57,7 @@ def cmd_export(a) -> int:
     return 0
 
 
-def predict_scores(net, images, level: str):
+def predict_scores(net, images, level: str, build: str | None = None):
     """Scores and labels of ``net`` on ``images`` at one level of the flow."""
     if level == "golden":
         from .ref import run_network
@@ -71,10 +71,19 @@ def predict_scores(net, images, level: str):
 
         scores = execute_qonnx(net, images)
         return scores, predict_label(scores)
+    if level == "dataflow":
+        from hw.compile import CompileOptions, build_dataflow, load_dataflow
+        from hw.execute import execute_dataflow
+
+        from .ref import predict_label
+
+        model = load_dataflow(build) if build else build_dataflow(net, CompileOptions()).model
+        scores = execute_dataflow(model, images)
+        return scores, predict_label(scores)
     raise ValueError(f"--level {level!r}: expected one of {', '.join(LEVELS)}")
 
 
-LEVELS = ("golden", "qonnx")
+LEVELS = ("golden", "qonnx", "dataflow")
 
 
 def cmd_predict(a) -> int:
@@ -92,7 +101,9 @@ def cmd_predict(a) -> int:
     images = np.load(images_path, allow_pickle=False)
     if images.dtype != np.uint8 and net.input_bits == 8:
         raise TypeError(f"--images {images_path}: expected dtype uint8, got {images.dtype}")
-    scores, pred = predict_scores(net, images, a.level)
+    if a.level == "dataflow" and a.T is not None:
+        raise ValueError("--T cannot be combined with --level dataflow (the compiled graph fixes T)")
+    scores, pred = predict_scores(net, images, a.level, a.build)
     np.savez(a.out, scores=scores.astype(np.int64), pred=pred.astype(np.int64))
     print(f"{a.out}: {len(pred)} predictions at level {a.level}")
     return 0
@@ -115,6 +126,24 @@ def cmd_evaluate(a) -> int:
     res = run_network(net, data.images.numpy())
     acc = float((res.pred == data.labels.numpy()).mean())
     print(f"{run}: integer network accuracy {acc:.4f} on {len(data)} {a.split} images (T={net.T})")
+    return 0
+
+
+def cmd_compile(a) -> int:
+    from hw.compile import CompileOptions, compile_network, summary_text
+
+    report = compile_network(_network_path(a.run), a.out,
+                             CompileOptions(board=a.board, fps=a.fps, clock_mhz=a.clock_mhz, impl=a.impl))
+    print(summary_text(report))
+    print(f"\nwrote {a.out}/dataflow.onnx, folding_config.json, report.json, report.txt")
+    return 0
+
+
+def cmd_estimate(a) -> int:
+    path = Path(a.build) / "report.txt"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no report (run `dietsnn compile RUN --out {a.build}` first)")
+    print(path.read_text(), end="")
     return 0
 
 
@@ -144,7 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--images", required=True, help="uint8 .npy of shape (N, C, H, W)")
     pr.add_argument("--out", required=True, help="output .npz with scores (N, classes) and pred (N,)")
     pr.add_argument("--level", default="golden", choices=LEVELS,
-                    help="golden: numpy reference; qonnx: execute_onnx on the QONNX model")
+                    help="golden: numpy reference; qonnx: execute_onnx on the QONNX model; "
+                         "dataflow: Python execution of the lowered FINN graph")
+    pr.add_argument("--build", help="with --level dataflow: a `dietsnn compile` folder (default: compile now)")
     pr.add_argument("--T", type=int, help="override the network's timesteps")
     pr.set_defaults(fn=cmd_predict)
 
@@ -155,6 +186,18 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--data-dir")
     ev.add_argument("--limit", type=int)
     ev.set_defaults(fn=cmd_evaluate)
+    c = sub.add_parser("compile", help="QONNX -> FINN dataflow layers, folding for a frame rate, estimates")
+    c.add_argument("run", nargs="?", default=str(DEFAULT_RUN), help="run folder or .snn.npz (default: shipped fmnist)")
+    c.add_argument("--board", default="zcu104", help="a Zynq board of FINN's table (default zcu104)")
+    c.add_argument("--fps", type=float, default=50000.0, help="target frames per second (default 50000)")
+    c.add_argument("--clock-mhz", type=float, default=200.0, help="target clock in MHz (default 200)")
+    c.add_argument("--impl", default="rtl", choices=["rtl", "hls"], help="variant of the project's blocks")
+    c.add_argument("--out", default="build/fmnist", help="build folder (default build/fmnist)")
+    c.set_defaults(fn=cmd_compile)
+
+    es = sub.add_parser("estimate", help="print the summary of a compiled build")
+    es.add_argument("build", nargs="?", default="build/fmnist")
+    es.set_defaults(fn=cmd_estimate)
     return p
 
 
@@ -164,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     try:
         return args.fn(args)
-    except (NetFileError, ValueError, TypeError, FileNotFoundError) as e:
+    except (NetFileError, ValueError, TypeError, FileNotFoundError, KeyError) as e:
         print(f"dietsnn {args.cmd}: error: {e}", file=sys.stderr)
         return 2
 

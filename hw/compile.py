@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from dietsnn.ref.widths import network_widths
 
 from . import finn_ops  # noqa: F401  (registers the project's ops into FINN's domains)
 from .boards import RESOURCES, get_board
-from .fold import FoldingError, SetSNNFolding, base_type, group_layers, target_cycles
+from .fold import FoldingError, SetSNNFolding, base_type, group_layers, name_layers, target_cycles
 from .lower import lower_to_dataflow
 from .qonnx_export import to_qonnx
 
@@ -76,6 +75,7 @@ def build_dataflow(net: IntNetwork, opts: CompileOptions) -> CompileResult:
     model = lower_to_dataflow(to_qonnx(net))
     layer_names = [l.name for l in net.layers]  # same order as the hardware layers
     model = _specialize(model, board.part, opts.impl)
+    name_layers(model, layer_names)
     model = model.transform(SetSNNFolding(target, opts.max_simd_bits))
     for node in model.graph.node:
         inst = getCustomOp(node)
@@ -83,7 +83,8 @@ def build_dataflow(net: IntNetwork, opts: CompileOptions) -> CompileResult:
             inst.check_folding()
     model = model.transform(InsertDWC())
     model = model.transform(InsertFIFO(create_shallow_fifos=True))
-    model = model.transform(SpecializeLayers(board.part))
+    model = model.transform(SpecializeLayers(board.part))  # FIFOs and width converters; renumbers names
+    name_layers(model, layer_names)
     model = model.transform(InferShapes()).transform(InferDataTypes())
     return CompileResult(model, make_report(model, net, opts, board, target, layer_names))
 
@@ -163,13 +164,15 @@ def compile_network(net_path: str | Path, out: str | Path, opts: CompileOptions)
     """The ``dietsnn compile`` command: writes ``BUILD/{dataflow.onnx, folding_config.json, report.json, report.txt}``."""
     from finn.util.config import extract_model_config_to_json
 
-    net = IntNetwork.load(net_path)
+    from .qonnx_import import load_network
+
+    net = load_network(net_path)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     res = build_dataflow(net, opts)
     res.model.save(str(out / DATAFLOW))
     extract_model_config_to_json(res.model, str(out / FOLDING), FOLD_ATTRS)
-    shutil.copy2(net_path, out / "network.snn.npz")
+    net.save(out / "network.snn.npz")
     to_qonnx(net).save(str(out / "model.qonnx.onnx"))
     (out / REPORT).write_text(json.dumps({**res.report, "options": asdict(opts)}, indent=2))
     text = summary_text(res.report)

@@ -65,6 +65,19 @@ def group_layers(model) -> list[LayerNodes]:
     return groups
 
 
+def name_layers(model, layer_names: list[str]) -> None:
+    """Name each layer's nodes after the network's layer (FINN's passes renumber node names)."""
+    groups = group_layers(model)
+    if len(groups) != len(layer_names):
+        raise ValueError(f"found {len(groups)} hardware layers for {len(layer_names)} network layers")
+    for name, group in zip(layer_names, groups):
+        group.main.name = name
+        if group.swg is not None:
+            group.swg.name = f"{name}_swg"
+        if group.pad is not None:
+            group.pad.name = f"{name}_pad"
+
+
 class SetSNNFolding(Transformation):
     def __init__(self, target_cycles: int, max_simd_bits: int = 1024):
         super().__init__()
