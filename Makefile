@@ -10,7 +10,12 @@ RUN       ?= models/fmnist
 OUT       ?= runs/$(CONFIG)
 PYTEST_ARGS ?=
 
-.PHONY: help setup test test-fast demo train export evaluate predict bench bench-train clean
+BUILD     ?= build/fmnist
+BOARD     ?= zcu104
+FPS       ?= 50000
+CLOCK_MHZ ?= 200
+
+.PHONY: help setup test test-fast demo train export evaluate compile estimate bench bench-train bench-lowering clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -24,8 +29,16 @@ test:  ## run the whole test suite (tests/ and sim/), without slow/vivado/board 
 test-fast:  ## the integer-reference unit tests only (seconds)
 	$(ENV) python -m pytest tests/dietsnn $(PYTEST_ARGS)
 
-demo:  ## show the flow on the shipped fmnist network: golden accuracy on the real test images
+demo:  ## the flow on the shipped fmnist network: compile -> check on real images -> report (minutes)
+	$(ENV) dietsnn compile $(RUN) --board $(BOARD) --fps $(FPS) --clock-mhz $(CLOCK_MHZ) --out $(BUILD)
+	$(ENV) python -m bench.lowering --limit 300 --out $(BUILD)/demo_lowering.json > /dev/null && echo "golden == qonnx == dataflow on 300 test images (see $(BUILD)/demo_lowering.json)"
 	$(ENV) dietsnn evaluate $(RUN) --split test
+
+compile:  ## lower RUN to FINN dataflow layers folded for FPS at CLOCK_MHZ on BOARD, into BUILD
+	$(ENV) dietsnn compile $(RUN) --board $(BOARD) --fps $(FPS) --clock-mhz $(CLOCK_MHZ) --out $(BUILD)
+
+estimate: compile  ## per-layer folding, cycles, widths and LUT/BRAM/DSP estimates of the default build
+	$(ENV) dietsnn estimate $(BUILD)
 
 train:  ## train CONFIG (default fmnist) into OUT (default runs/CONFIG): ANN twin -> conversion -> DIET-SNN
 	$(ENV) dietsnn train --config $(CONFIG) --out $(OUT)
@@ -39,7 +52,10 @@ evaluate:  ## integer-network accuracy of RUN on the test split
 bench-train:  ## train fmnist from scratch, write bench/results/train.json, refresh models/fmnist (~70 min)
 	$(ENV) python -m bench.train
 
-bench: bench-train  ## every benchmark (writes bench/results/*.json) and the slow tests
+bench-lowering:  ## golden vs QONNX vs dataflow on all 10,000 test images -> bench/results/lowering.json
+	$(ENV) python -m bench.lowering
+
+bench: bench-train bench-lowering  ## every benchmark (writes bench/results/*.json) and the slow tests
 	$(ENV) python -m pytest -m slow $(PYTEST_ARGS)
 
 clean:  ## remove build outputs (keeps .venv and the shipped model)

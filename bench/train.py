@@ -24,12 +24,16 @@ from quant_train.report import NETWORK_FILE, write_metrics
 from quant_train.train import CHECKPOINT, train
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ("metrics.json", "training_curves.png", "spike_rates.png", NETWORK_FILE)
+SHIPPED = ("metrics.json", "training_curves.png", "spike_rates.png", NETWORK_FILE, "model.qonnx.onnx")
 
 
 def ship(run: Path, dest: Path) -> None:
     """Copy the run's results into ``dest`` with a checkpoint stripped of optimizer state."""
+    from dietsnn.netfile import IntNetwork
+    from hw.qonnx_export import save_qonnx
+
     dest.mkdir(parents=True, exist_ok=True)
+    save_qonnx(IntNetwork.load(run / NETWORK_FILE), run / "model.qonnx.onnx")
     for name in SHIPPED:
         shutil.copy2(run / name, dest / name)
     ck = torch.load(run / CHECKPOINT, map_location="cpu", weights_only=False)
