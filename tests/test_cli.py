@@ -53,3 +53,15 @@ def test_console_script_help():
     assert res.returncode == 0
     for cmd in ("train", "export", "predict", "evaluate"):
         assert cmd in res.stdout
+
+
+@pytest.mark.parametrize("level", ["qonnx", "dataflow"])
+def test_predict_levels_equal_golden(rng, tmp_path, level):
+    net = random_network(rng)
+    path = net.save(tmp_path / "n.snn.npz")
+    x = rng.integers(0, 256, (3, *net.input_shape)).astype(np.uint8)
+    np.save(tmp_path / "x.npy", x)
+    assert main(["predict", str(path), "--images", str(tmp_path / "x.npy"), "--out", str(tmp_path / "p.npz"),
+                 "--level", level]) == 0
+    with np.load(tmp_path / "p.npz") as p:
+        assert np.array_equal(p["scores"], run_network(net, x).scores)
