@@ -18,6 +18,7 @@ from .input_mvu import SnnInputMVU
 from .lif_mvu import SnnLIFMVU
 from .output_mvu import SnnOutputMVU
 from .spike_pool import SnnSpikePool
+from .rtl_codegen import mvu_generate_hdl, pool_generate_hdl
 from .variants import HardwareCodeUnavailable, make_variants
 
 FINN_DOMAIN = "finn.custom_op.fpgadataflow"
@@ -25,7 +26,7 @@ OPS = (SnnInputMVU, SnnLIFMVU, SnnOutputMVU, SnnSpikePool)
 VARIANTS = {}
 
 for _op in OPS:
-    _hls, _rtl = make_variants(_op)
+    _hls, _rtl = make_variants(_op, pool_generate_hdl if _op is SnnSpikePool else mvu_generate_hdl)
     VARIANTS[_op.__name__] = (_hls, _rtl)
     for _domain, _table, _cls in ((FINN_DOMAIN, _fdf.custom_op, _op), (FINN_DOMAIN + ".hls", _fhls.custom_op, _hls),
                                   (FINN_DOMAIN + ".rtl", _frtl.custom_op, _rtl)):

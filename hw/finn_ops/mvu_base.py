@@ -8,8 +8,8 @@ membrane lives in registers, never in a feature-map memory). Weights are the
 second input, FINN's ``(MW, MH)`` layout with rows in ``(kh, kw, c)`` order;
 bias and threshold are the next inputs.
 
-Python execution calls ``dietsnn.ref`` (``dense_int``, ``lif_sequence``,
-``output_accumulate``): no second copy of the LIF math.
+Python execution calls ``dietsnn.ref.mvu.mvu_layer`` (built on ``dense_int``,
+``lif_sequence``, ``output_accumulate``): no second copy of the LIF math.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import numpy as np
 from finn.custom_op.fpgadataflow.hwcustomop import HWCustomOp
 from qonnx.core.datatype import DataType
 
-from dietsnn.ref.conv import dense_int
-from dietsnn.ref.streams import spike_words, word_spikes
+from dietsnn.ref.mvu import mvu_layer
 
 EXEC_MODES = {"", "python", "cppsim", "rtlsim"}
 
@@ -134,30 +133,18 @@ class SnnMVUBase(HWCustomOp):
         params = [int_param(context[n]) for n in node.input[2:]]
         return x, w, params
 
-    def currents(self, x: np.ndarray, w: np.ndarray) -> np.ndarray:
-        """``a[t]`` for every input vector: ``(T, vectors, MH)`` int64."""
-        T, mw = self.get_nodeattr("T"), self.get_nodeattr("MW")
-        flat = np.asarray(x).reshape(-1, mw)  # (vectors, MW); a dense layer after a conv reads the NHWC map flat
-        if self.image_input:
-            a = dense_int(int_param(flat), w.T)  # computed once, integrated T times
-            return np.broadcast_to(a, (T, *a.shape))
-        s = word_spikes(flat, T)  # (T, vectors, MW)
-        return dense_int(s.reshape(-1, mw), w.T).reshape(T, flat.shape[0], -1)
-
     image_input = False
+
+    def mode(self) -> str:
+        """The ``dietsnn.ref.mvu.mvu_layer`` mode this op computes."""
+        return "input_lif" if self.image_input else "lif"
 
     def execute_node(self, context, graph):
         x, w, params = self._inputs(context)
-        out = self.compute(self.currents(x, w), params)
+        flat = np.asarray(x).reshape(-1, self.get_nodeattr("MW"))  # a dense layer after a conv reads the map flat
+        theta = params[1] if len(params) > 1 else None
+        out = mvu_layer(flat, w, params[0], self.get_nodeattr("T"), self.mode(), theta, self.get_nodeattr("leak_shift"))
         context[self.onnx_node.output[0]] = out.reshape(self.get_normal_output_shape()).astype(np.float32)
-
-    def compute(self, current: np.ndarray, params: list[np.ndarray]) -> np.ndarray:
-        """Spike words ``(vectors, MH)`` (LIF ops) or scores (output op) from ``(T, vectors, MH)`` currents."""
-        from dietsnn.ref.lif import lif_sequence
-
-        bias, theta = params
-        spikes, _ = lif_sequence(current, bias, theta, self.get_nodeattr("leak_shift"))
-        return spike_words(spikes)
 
     # ------------------------------------------------------------ cycles and resources
     def get_exp_cycles(self):

@@ -7,10 +7,7 @@ on ties) as a ``(1, 1)`` unsigned word.
 
 import math
 
-import numpy as np
 from qonnx.core.datatype import DataType
-
-from dietsnn.ref.accumulate import output_accumulate, predict_label
 
 from .mvu_base import SnnMVUBase
 
@@ -46,12 +43,8 @@ class SnnOutputMVU(SnnMVUBase):
             return self.get_output_datatype().bitwidth()
         return super().get_outstream_width()
 
-    def compute(self, current, params):
-        (bias,) = params
-        scores = output_accumulate(current, bias)  # (vectors, MH)
-        if self.get_nodeattr("emitLabel"):
-            return predict_label(scores)[:, None]
-        return scores
+    def mode(self) -> str:
+        return "label" if self.get_nodeattr("emitLabel") else "scores"
 
     def datapath_luts(self) -> float:
         T, simd = self.get_nodeattr("T"), self.get_nodeattr("SIMD")

@@ -36,8 +36,9 @@ def _unavailable(style, what):
     return method
 
 
-def make_variants(base: type) -> tuple[type, type]:
-    """``(<base>_hls, <base>_rtl)`` classes for one abstraction-layer op."""
+def make_variants(base: type, generate_hdl=None) -> tuple[type, type]:
+    """``(<base>_hls, <base>_rtl)`` classes for one abstraction-layer op (``generate_hdl`` for the RTL one)."""
+    from . import rtl_codegen
 
     def hls_attrs(self):
         attrs = base.get_nodeattr_types(self)
@@ -57,10 +58,14 @@ def make_variants(base: type) -> tuple[type, type]:
         "execute_node": _python_or_fail(base, "HLS"),
         **{m: _unavailable("HLS", m) for m in ("global_includes", "defines", "docompute", "blackboxfunction")},
     })
+    rtl_methods = {m: _unavailable("RTL", m) for m in ("generate_hdl", "get_rtl_file_list", "code_generation_ipi")}
+    if generate_hdl is not None:
+        rtl_methods = {"generate_hdl": generate_hdl, "get_rtl_file_list": rtl_codegen.get_rtl_file_list,
+                       "code_generation_ipi": rtl_codegen.code_generation_ipi}
     rtl = type(f"{base.__name__}_rtl", (base, RTLBackend), {
         "__module__": __name__,
         "get_nodeattr_types": rtl_attrs,
         "execute_node": _python_or_fail(base, "RTL"),
-        **{m: _unavailable("RTL", m) for m in ("generate_hdl", "get_rtl_file_list", "code_generation_ipi")},
+        **rtl_methods,
     })
     return hls, rtl

@@ -1,0 +1,79 @@
+"""``snn_mvu`` in RTL against the reference: every mode, foldings, T, stalls, worst case, reset."""
+
+import numpy as np
+import pytest
+
+from dietsnn.ref.widths import signed_bits
+from hw.rtl_gen import BlockParamError, mvu_block
+from sim.runner import run_cocotb
+
+# mode, MW, MH, SIMD, PE, T, leak
+CASES = [
+    ("lif", 12, 6, 3, 2, 5, 2),
+    ("lif", 12, 6, 12, 6, 8, 0),
+    ("lif", 9, 4, 1, 1, 1, 1),
+    ("input_lif", 9, 4, 3, 2, 5, 3),
+    ("input_lif", 9, 8, 9, 8, 8, 0),
+    ("input_lif", 4, 2, 1, 1, 1, 0),
+    ("scores", 10, 5, 5, 5, 5, 0),
+    ("scores", 16, 4, 4, 1, 8, 0),
+    ("label", 16, 6, 2, 3, 5, 0),
+]
+
+
+def make_case(rng, mode, mw, mh, T, leak, wbits=4, worst=False, vectors=6):
+    lim = 2 ** (wbits - 1) - 1
+    if worst:
+        w = np.full((mw, mh), lim)
+        x = np.full((vectors, mw), 255 if mode == "input_lif" else 2 ** T - 1)
+        bias, theta = np.full(mh, 7), np.full(mh, 2 ** 20)
+    else:
+        w = rng.integers(-lim, lim + 1, (mw, mh))
+        x = rng.integers(0, 256, (vectors, mw)) if mode == "input_lif" else rng.integers(0, 2 ** T, (vectors, mw))
+        scale = 9 * 255 * 3 if mode == "input_lif" else mw * 2
+        bias = rng.integers(-scale // 8, scale // 8 + 1, mh)
+        theta = rng.integers(max(1, scale // 6), scale // 2 + 2, mh)
+    max_in = 255 if mode == "input_lif" else 1
+    acc = int(np.abs(w).sum(0).max()) * max_in
+    state = T * (acc + int(np.abs(bias).max()) + (int(theta.max()) if mode in ("lif", "input_lif") else 0))
+    state += int(theta.max()) if mode in ("lif", "input_lif") else 0
+    return w, x, bias, theta, signed_bits(acc), signed_bits(state)
+
+
+def run_case(tmp_path, mode, mw, mh, simd, pe, T, leak, idle=0.0, bp=0.0, worst=False):
+    rng = np.random.default_rng(mw * 31 + mh * 7 + T)
+    w, x, bias, theta, acc_bits, state_bits = make_case(rng, mode, mw, mh, T, leak, worst=worst)
+    blk = mvu_block("dut", mode, w, bias, theta if mode in ("lif", "input_lif") else None, simd=simd, pe=pe, T=T,
+                    acc_bits=acc_bits, state_bits=state_bits, leak_shift=leak, out_dir=tmp_path)
+    run_cocotb("snn_mvu", list(blk.sources), "tb_mvu", blk.parameters,
+               vectors=dict(mode=mode, T=T, simd=simd, pe=pe, in_bits=8, state_bits=state_bits, weight=w,
+                            bias=bias, theta=theta, leak_shift=leak, x=x, idle=idle, backpressure=bp),
+               work=tmp_path)
+
+
+@pytest.mark.parametrize("mode,mw,mh,simd,pe,T,leak", CASES)
+def test_mvu_rtl(tmp_path, mode, mw, mh, simd, pe, T, leak):
+    run_case(tmp_path, mode, mw, mh, simd, pe, T, leak)
+
+
+@pytest.mark.parametrize("mode,mw,mh,simd,pe,T,leak", [CASES[0], CASES[3], CASES[8]])
+def test_mvu_rtl_with_idle_and_backpressure(tmp_path, mode, mw, mh, simd, pe, T, leak):
+    run_case(tmp_path, mode, mw, mh, simd, pe, T, leak, idle=0.3, bp=0.4)
+
+
+@pytest.mark.parametrize("mode", ["lif", "input_lif", "scores"])
+def test_mvu_rtl_worst_case_of_section6(tmp_path, mode):
+    run_case(tmp_path, mode, 9, 4, 3, 2, 8, 0, worst=True)
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(simd=5), r"^dut: SIMD=5 must divide MW=12$"),
+    (dict(pe=4), r"^dut: PE=4 must divide MH=6$"),
+    (dict(state_bits=60), r"^dut: widths must satisfy"),
+    (dict(T=17), r"^dut: T must be in 1\.\.16, not 17$"),
+])
+def test_block_parameters_are_checked_before_simulation(tmp_path, kw, msg):
+    args = dict(simd=3, pe=2, T=5, acc_bits=10, state_bits=16)
+    args.update(kw)
+    with pytest.raises(BlockParamError, match=msg):
+        mvu_block("dut", "lif", np.zeros((12, 6), int), np.zeros(6, int), np.ones(6, int), out_dir=tmp_path, **args)
