@@ -15,7 +15,7 @@ BOARD     ?= zcu104
 FPS       ?= 50000
 CLOCK_MHZ ?= 200
 
-.PHONY: help setup test test-fast demo train export evaluate compile estimate bench bench-train bench-lowering clean
+.PHONY: help setup test test-fast demo train export evaluate compile estimate bench bench-train bench-lowering bench-blocks clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -55,7 +55,10 @@ bench-train:  ## train fmnist from scratch, write bench/results/train.json, refr
 bench-lowering:  ## golden vs QONNX vs dataflow on all 10,000 test images -> bench/results/lowering.json
 	$(ENV) python -m bench.lowering
 
-bench: bench-train bench-lowering  ## every benchmark (writes bench/results/*.json) and the slow tests
+bench-blocks:  ## Yosys LUT/FF/BRAM/DSP of every block of the fmnist build vs the estimator -> bench/results/blocks.json
+	$(ENV) python -m bench.blocks
+
+bench: bench-train bench-lowering bench-blocks  ## every benchmark (writes bench/results/*.json) and the slow tests
 	$(ENV) python -m pytest -m slow $(PYTEST_ARGS)
 
 clean:  ## remove build outputs (keeps .venv and the shipped model)

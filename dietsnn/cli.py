@@ -80,10 +80,22 @@ def predict_scores(net, images, level: str, build: str | None = None):
         model = load_dataflow(build) if build else build_dataflow(net, CompileOptions()).model
         scores = execute_dataflow(model, images)
         return scores, predict_label(scores)
+    if level == "rtl":
+        import tempfile
+
+        from sim.rtl_predict import simulate_images
+
+        from .ref import predict_label
+
+        if not build:
+            raise ValueError("--level rtl needs --build (a folder made by `dietsnn compile` and `dietsnn stitch`)")
+        with tempfile.TemporaryDirectory(prefix="dietsnn-rtl-") as work:
+            scores = simulate_images(build, images, work)["scores"]  # the testbench fails on any mismatch
+        return scores, predict_label(scores)
     raise ValueError(f"--level {level!r}: expected one of {', '.join(LEVELS)}")
 
 
-LEVELS = ("golden", "qonnx", "dataflow")
+LEVELS = ("golden", "qonnx", "dataflow", "rtl")
 
 
 def cmd_predict(a) -> int:
@@ -139,6 +151,21 @@ def cmd_compile(a) -> int:
     return 0
 
 
+def cmd_stitch(a) -> int:
+    import json
+
+    from hw.compile import load_dataflow
+    from hw.stitch import stitch
+
+    report = json.loads((Path(a.build) / "report.json").read_text()) if (Path(a.build) / "report.json").is_file() else None
+    if report is None:
+        raise FileNotFoundError(f"{a.build}/report.json: no compiled build (run `dietsnn compile` first)")
+    design = stitch(load_dataflow(a.build), a.build, report["part"], 1000.0 / report["clock_mhz"])
+    print(f"{design.rtl_dir}: {len(design.sources)} sources, top {design.top} "
+          f"(in {design.in_width} bits, out {design.out_width} bits)")
+    return 0
+
+
 def cmd_estimate(a) -> int:
     path = Path(a.build) / "report.txt"
     if not path.is_file():
@@ -174,8 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--out", required=True, help="output .npz with scores (N, classes) and pred (N,)")
     pr.add_argument("--level", default="golden", choices=LEVELS,
                     help="golden: numpy reference; qonnx: execute_onnx on the QONNX model; "
-                         "dataflow: Python execution of the lowered FINN graph")
-    pr.add_argument("--build", help="with --level dataflow: a `dietsnn compile` folder (default: compile now)")
+                         "dataflow: Python execution of the lowered FINN graph; rtl: Verilator simulation of "
+                         "the stitched design (--build)")
+    pr.add_argument("--build", help="--level dataflow: a `dietsnn compile` folder (default: compile now); "
+                                    "--level rtl: a compiled and stitched folder")
     pr.add_argument("--T", type=int, help="override the network's timesteps")
     pr.set_defaults(fn=cmd_predict)
 
@@ -194,6 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--impl", default="rtl", choices=["rtl", "hls"], help="variant of the project's blocks")
     c.add_argument("--out", default="build/fmnist", help="build folder (default build/fmnist)")
     c.set_defaults(fn=cmd_compile)
+
+    st = sub.add_parser("stitch", help="generate every layer's RTL and the top module into BUILD/rtl")
+    st.add_argument("build", nargs="?", default="build/fmnist")
+    st.set_defaults(fn=cmd_stitch)
 
     es = sub.add_parser("estimate", help="print the summary of a compiled build")
     es.add_argument("build", nargs="?", default="build/fmnist")

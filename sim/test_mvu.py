@@ -18,6 +18,8 @@ CASES = [
     ("scores", 10, 5, 5, 5, 5, 0),
     ("scores", 16, 4, 4, 1, 8, 0),
     ("label", 16, 6, 2, 3, 5, 0),
+    ("scores", 8, 4, 2, 2, 1, 0),
+    ("label", 12, 3, 12, 1, 8, 0),
 ]
 
 
@@ -56,7 +58,7 @@ def test_mvu_rtl(tmp_path, mode, mw, mh, simd, pe, T, leak):
     run_case(tmp_path, mode, mw, mh, simd, pe, T, leak)
 
 
-@pytest.mark.parametrize("mode,mw,mh,simd,pe,T,leak", [CASES[0], CASES[3], CASES[8]])
+@pytest.mark.parametrize("mode,mw,mh,simd,pe,T,leak", [CASES[0], CASES[3], CASES[6], CASES[8]])
 def test_mvu_rtl_with_idle_and_backpressure(tmp_path, mode, mw, mh, simd, pe, T, leak):
     run_case(tmp_path, mode, mw, mh, simd, pe, T, leak, idle=0.3, bp=0.4)
 

@@ -25,3 +25,12 @@ def test_spike_pool_rtl(tmp_path, T, C, PE, H, W, K, idle, backpressure):
                vectors=dict(params=np.array([T, C, PE, H, W, K]), frames=frames, idle=idle,
                             backpressure=backpressure),
                work=tmp_path)
+
+
+def test_pool_parameters_are_checked_before_simulation():
+    from hw.rtl_gen import BlockParamError, pool_block
+
+    with pytest.raises(BlockParamError, match=r"^p: the RTL spike pool needs stride == kernel, got kernel 3, stride 2$"):
+        pool_block("p", T=5, C=4, pe=2, H=8, W=8, kernel=3, stride=2)
+    with pytest.raises(BlockParamError, match=r"^p: PE=3 must divide C=4$"):
+        pool_block("p", T=5, C=4, pe=3, H=8, W=8, kernel=2, stride=2)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import random_network
+from dietsnn.testing import random_network
 from dietsnn.cli import DEFAULT_RUN, main
 from dietsnn.ref import run_network
 

@@ -29,20 +29,29 @@ def random_pause(p: float, seed: int):
 
 
 class StreamTB:
+    """Blocks use ``clk``/``rst`` (active high) and ``s_axis``/``m_axis``; the stitched top uses FINN's
+    ``ap_clk``/``ap_rst_n`` (active low) and ``s_axis_0``/``m_axis_0``: both are found by name."""
+
     def __init__(self, dut):
         self.dut = dut
-        Clock(dut.clk, 10, unit="ns").start()
-        self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk, dut.rst, byte_lanes=1)
-        self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis"), dut.clk, dut.rst, byte_lanes=1)
-        self.in_width = len(dut.s_axis_tdata)
-        self.out_width = len(dut.m_axis_tdata)
+        top = hasattr(dut, "ap_clk")
+        self.clk = dut.ap_clk if top else dut.clk
+        self.rst = dut.ap_rst_n if top else dut.rst
+        self.rst_active = 0 if top else 1
+        s_prefix, m_prefix = ("s_axis_0", "m_axis_0") if top else ("s_axis", "m_axis")
+        Clock(self.clk, 10, unit="ns").start()
+        kw = dict(byte_lanes=1, reset_active_level=bool(self.rst_active))
+        self.source = AxiStreamSource(AxiStreamBus.from_prefix(dut, s_prefix), self.clk, self.rst, **kw)
+        self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, m_prefix), self.clk, self.rst, **kw)
+        self.in_width = len(self.source.bus.tdata)
+        self.out_width = len(self.sink.bus.tdata)
 
     async def reset(self, cycles: int = 4):
-        self.dut.rst.value = 1
+        self.rst.value = self.rst_active
         for _ in range(cycles):
-            await RisingEdge(self.dut.clk)
-        self.dut.rst.value = 0
-        await RisingEdge(self.dut.clk)
+            await RisingEdge(self.clk)
+        self.rst.value = 1 - self.rst_active
+        await RisingEdge(self.clk)
 
     def set_idle(self, p_idle: float, seed: int = 1):
         self.source.set_pause_generator(random_pause(p_idle, seed) if p_idle else None)

@@ -74,7 +74,7 @@ async def reset_mid_vector_then_clean_run(dut):
     await tb.send_beats(first[: max(1, len(first) // 2)])
     await tb.source.wait()
     for _ in range(3):
-        await RisingEdge(dut.clk)
+        await RisingEdge(tb.clk)
     await tb.reset()
     tb.sink.clear()
     await check_stream(tb, x[:2])

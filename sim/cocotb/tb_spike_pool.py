@@ -53,7 +53,7 @@ async def reset_mid_frame_then_clean_frame(dut):
     await tb.send_beats(first[: len(first) // 2 + 1])
     await tb.source.wait()  # the half frame has entered the block
     for _ in range(5):
-        await RisingEdge(dut.clk)
+        await RisingEdge(tb.clk)
     await tb.reset()
     tb.sink.clear()
     await _frames(tb, tb.v["frames"][1:2])

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import random_network
+from dietsnn.testing import random_network
 from dietsnn.netfile import IntNetwork, NetFileError
 from dietsnn.ref import run_network
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import random_network
+from dietsnn.testing import random_network
 from dietsnn.netfile import IntNetwork, Layer
 from dietsnn.ref import lif_sequence, network_widths, run_network
 from dietsnn.ref.energy import energy_report

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from onnx import helper
 
-from conftest import random_network
+from dietsnn.testing import random_network
 from dietsnn.cli import main
 from dietsnn.netfile import NetFileError
 from hw.boards import UnknownBoard, get_board

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import fmnist_available
+from dietsnn.testing import fmnist_available
 from dietsnn.cli import DEFAULT_RUN
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network

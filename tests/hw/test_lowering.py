@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from qonnx.custom_op.registry import getCustomOp
 
-from conftest import random_network
+from dietsnn.testing import random_network
 from dietsnn.ref import run_network
 from hw.compile import CompileOptions, build_dataflow
 from hw.execute import execute_dataflow

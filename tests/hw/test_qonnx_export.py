@@ -6,7 +6,7 @@ import pytest
 from qonnx.core.datatype import DataType
 from qonnx.core.modelwrapper import ModelWrapper
 
-from conftest import random_network
+from dietsnn.testing import random_network
 from dietsnn.ref import run_network
 from hw.qonnx_export import execute_qonnx, save_qonnx, to_qonnx
 

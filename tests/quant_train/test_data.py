@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import fmnist_available
+from dietsnn.testing import fmnist_available
 from quant_train.config import load_config
 from quant_train.data import DatasetNotFound, augment, batches, load_split, read_idx
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import fmnist_available
+from dietsnn.testing import fmnist_available
 from dietsnn.netfile import IntNetwork
 from quant_train import train as train_mod
 from quant_train.config import load_config

@@ -1,0 +1,125 @@
+"""Stitch a compiled dataflow graph into one RTL design: every layer's RTL plus a generated top module.
+
+FINN's ``CreateStitchedIP`` needs Vivado, so the project generates the top
+from ``templates/rtl/dataflow_top.sv.j2`` (a plain chain of AXI-Stream
+instances). Every node's HDL comes from its own ``generate_hdl`` (FINN's for
+FMPadding, sliding window, FIFO and width converter; the project's for its
+blocks) through FINN's ``PrepareIP``; all files are copied flat into
+``BUILD/rtl/``. FINN sources that need a fix to pass Verilator or Yosys are
+fixed in those copies (``_FIXES``, each with the reason).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from qonnx.core.modelwrapper import ModelWrapper
+from qonnx.custom_op.registry import getCustomOp
+
+from . import finn_ops  # noqa: F401
+
+TOP = "dietsnn_top"
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "rtl"
+
+#: (file name, old text, new text, why): fixes applied to generated copies of FINN sources
+_FIXES = [
+    ("fifo.sv", "typedef struct {", "typedef struct packed {",
+     "Verilator rejects an unpacked struct in a packed context; packed keeps the same bits"),
+]
+
+
+@dataclass
+class StitchedDesign:
+    rtl_dir: Path  #: all sources, flat
+    top: str  #: top module name
+    sources: list  #: HDL files in compile order
+    mem_files: list  #: $readmemh files the sources read by name
+    in_width: int  #: padded input stream width
+    out_width: int  #: padded output stream width
+    stream: dict  #: element bits and counts per beat of the input and output streams
+
+
+def _pad(w: int) -> int:
+    return (w + 7) // 8 * 8
+
+
+def _extra_ports(node) -> list[str]:
+    if node.op_type == "FMPadding_rtl":  # its run-time configuration port stays idle
+        return [".s_axilite_AWVALID(1'b0)", ".s_axilite_AWADDR('0)", ".s_axilite_WVALID(1'b0)",
+                ".s_axilite_WDATA('0)", ".s_axilite_WSTRB('0)", ".s_axilite_BREADY(1'b1)",
+                ".s_axilite_ARVALID(1'b0)", ".s_axilite_ARADDR('0)", ".s_axilite_RREADY(1'b1)",
+                ".s_axilite_AWREADY()", ".s_axilite_WREADY()", ".s_axilite_BVALID()", ".s_axilite_BRESP()",
+                ".s_axilite_ARREADY()", ".s_axilite_RVALID()", ".s_axilite_RDATA()", ".s_axilite_RRESP()"]
+    if node.op_type == "StreamingFIFO_rtl":
+        return [".count()", ".maxcount()"]
+    return []
+
+
+def stitch(model: ModelWrapper, build: str | Path, part: str, clk_ns: float) -> StitchedDesign:
+    """Generate every node's HDL and the top module into ``build/rtl``."""
+    build = Path(build)
+    rtl_dir = build / "rtl"
+    ip_dir = build / "ip"
+    for d in (rtl_dir, ip_dir):
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+    for node in model.graph.node:  # PrepareIP's job, into folders of the build (it skips existing folders)
+        d = ip_dir / node.name
+        d.mkdir()
+        inst = getCustomOp(node)
+        inst.set_nodeattr("code_gen_dir_ipgen", str(d))
+        inst.code_generation_ipgen(model, part, clk_ns)
+    sources, mems, seen = [], [], {}
+    for node in model.graph.node:
+        for f in getCustomOp(node).get_rtl_file_list(abspath=True):
+            f = Path(f)
+            text = f.read_bytes()
+            if f.name in seen:
+                if seen[f.name] != text:
+                    raise RuntimeError(f"two different files named {f.name} ({node.name}); cannot stitch flat")
+                continue
+            seen[f.name] = text
+            shutil.copy2(f, rtl_dir / f.name)
+            (mems if f.suffix == ".mem" else sources).append(f.name)
+    for name, old, new, _why in _FIXES:
+        p = rtl_dir / name
+        if p.is_file() and old in p.read_text():
+            p.write_text(f"// dietsnn: patched copy: {_why}\n" + p.read_text().replace(old, new))
+    nodes, edges = [], []
+    insts = [getCustomOp(n) for n in model.graph.node]
+    for i, (node, inst) in enumerate(zip(model.graph.node, insts)):
+        src = "s_axis_0" if i == 0 else f"e{i - 1}"
+        dst = "m_axis_0" if i == len(insts) - 1 else f"e{i}"
+        if i < len(insts) - 1:
+            edges.append({"name": dst, "width": _pad(inst.get_outstream_width())})
+        nodes.append({"name": node.name, "op_type": node.op_type, "module": inst.get_nodeattr("gen_top_module"),
+                      "src": src, "dst": dst, "extra": _extra_ports(node)})
+    in_width = _pad(insts[0].get_instream_width())
+    out_width = _pad(insts[-1].get_outstream_width())
+    idt, odt = insts[0].get_input_datatype(), insts[-1].get_output_datatype()
+    stream = {"in_bits": idt.bitwidth(), "in_elems": insts[0].get_instream_width() // idt.bitwidth(),
+              "out_bits": odt.bitwidth(), "out_elems": insts[-1].get_outstream_width() // odt.bitwidth(),
+              "out_signed": bool(odt.signed()), "out_per_frame": int(insts[-1].get_number_output_values())}
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined)
+    text = env.get_template("dataflow_top.sv.j2").render(top=TOP, nodes=nodes, edges=edges, in_width=in_width,
+                                                          out_width=out_width)
+    (rtl_dir / f"{TOP}.sv").write_text(text)
+    # packages first (swg_pkg), then everything else, the top last
+    order = sorted(sources, key=lambda n: (0 if n.endswith("_pkg.sv") else 1, n)) + [f"{TOP}.sv"]
+    ours = {n for n in order if n.startswith(("snn_", TOP))} | {f"{n['module']}.sv" for n in nodes
+                                                               if n["op_type"].startswith("Snn")}
+    waivers = [f'lint_off -rule {rule} -file "*{n}"' for n in order if n not in ours
+               for rule in ("WIDTHTRUNC", "WIDTHEXPAND", "LATCH", "UNUSEDSIGNAL", "UNUSEDPARAM")]
+    (rtl_dir / "finn_waivers.vlt").write_text(
+        "`verilator_config\n// FINN's own RTL (not ours) has width and latch lint warnings; waived per file\n"
+        + "\n".join(waivers) + "\n")
+    design = StitchedDesign(rtl_dir, TOP, order, mems, in_width, out_width, stream)
+    (build / "stitched.json").write_text(json.dumps({"top": TOP, "sources": order, "mem_files": mems,
+                                                     "in_width": in_width, "out_width": out_width,
+                                                     "waivers": "finn_waivers.vlt", **stream}, indent=2))
+    model.save(str(build / "dataflow_ip.onnx"))
+    return design

@@ -1,0 +1,70 @@
+"""The stitched accelerator in RTL on real images: every score equals the golden, under stalls too,
+its measured cycles per frame, and a second, differently shaped network end to end."""
+
+import json
+
+import numpy as np
+import pytest
+
+from dietsnn.testing import fmnist_available, random_network
+from dietsnn.cli import DEFAULT_RUN
+from dietsnn.netfile import IntNetwork
+from hw.compile import CompileOptions, compile_network
+from hw.qonnx_import import load_network
+from hw.stitch import stitch
+from sim.rtl_predict import simulate_images
+
+pytestmark = pytest.mark.skipif(not fmnist_available(), reason="needs Debian's dataset-fashion-mnist")
+
+
+def build_design(net_path, build, fps):
+    report = compile_network(net_path, build, CompileOptions(fps=fps))
+    from hw.compile import load_dataflow
+
+    stitch(load_dataflow(build), build, report["part"], 1000.0 / report["clock_mhz"])
+    return report
+
+
+@pytest.fixture(scope="module")
+def fmnist_build(tmp_path_factory):
+    build = tmp_path_factory.mktemp("fmnist_build")
+    report = build_design(DEFAULT_RUN / "network.snn.npz", build, 50000)
+    return build, report
+
+
+@pytest.fixture(scope="module")
+def test_images():
+    from quant_train.config import load_config
+    from quant_train.data import load_split
+
+    return load_split(load_config("fmnist"), "test").limit(300).images.numpy()
+
+
+def test_fmnist_300_real_images_equal_golden_and_meet_the_folding_bound(fmnist_build, test_images, tmp_path):
+    build, report = fmnist_build
+    res = simulate_images(build, test_images, tmp_path)  # the testbench checks every score of every image
+    perf = res["perf"]
+    bound = report["max_cycles"]
+    assert perf["images"] == 300
+    assert perf["steady_cycles_per_frame"] <= 1.05 * bound, (perf, bound)
+    assert 200e6 / perf["steady_cycles_per_frame"] >= 50000
+
+
+def test_random_backpressure_and_gaps_keep_scores_in_order(fmnist_build, test_images, tmp_path):
+    build, _ = fmnist_build
+    simulate_images(build, test_images[:50], tmp_path, idle=0.3, backpressure=0.4)
+
+
+def test_reset_in_the_middle_of_a_frame(fmnist_build, test_images, tmp_path):
+    build, _ = fmnist_build
+    simulate_images(build, test_images[:2], tmp_path, testcase="reset_mid_frame_then_clean_frames")
+
+
+def test_second_network_other_T_weight_width_no_pooling(tmp_path):
+    rng = np.random.default_rng(5)
+    net = random_network(rng, T=8, weight_bits=6, pool=False, in_shape=(2, 10, 10), kernel=3, stride=2, pad=1)
+    path = net.save(tmp_path / "second.snn.npz")
+    report = build_design(path, tmp_path / "build", 1e5)
+    assert report["T"] == 8
+    images = rng.integers(0, 256, (12, 2, 10, 10)).astype(np.uint8)
+    simulate_images(tmp_path / "build", images, tmp_path / "sim")
