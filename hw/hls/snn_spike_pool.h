@@ -36,8 +36,10 @@ void snn_spike_pool(hls::stream<ap_uint<CONFIG_T::PE * CONFIG_T::T> > &in,
 #pragma HLS ARRAY_PARTITION variable=rowacc complete dim=1
     word_t linebuf[OW][CF];  // OR of the window's finished rows
     // A linebuf word is read and written only on a window's last column, and
-    // next read one input row later: at least W * CF >= 2 beats apart.
-#pragma HLS DEPENDENCE variable=linebuf inter false
+    // read again one input row later: W * CF >= 2 beats apart (K >= 2 when
+    // linebuf is used at all). Distance 2 is thus a safe bound, and lets the
+    // read-OR-write take two cycles at II=1.
+#pragma HLS DEPENDENCE variable=linebuf inter RAW distance=2 true
 
     unsigned h = 0, w = 0, cf = 0, kh = 0, kw = 0, ow = 0;
     for (unsigned i = 0; i < H * W * CF; i++) {
