@@ -152,15 +152,11 @@ def cmd_compile(a) -> int:
 
 
 def cmd_stitch(a) -> int:
-    import json
+    from sim.accelerator import stitch_build
 
-    from hw.compile import load_dataflow
-    from hw.stitch import stitch
-
-    report = json.loads((Path(a.build) / "report.json").read_text()) if (Path(a.build) / "report.json").is_file() else None
-    if report is None:
-        raise FileNotFoundError(f"{a.build}/report.json: no compiled build (run `dietsnn compile` first)")
-    design = stitch(load_dataflow(a.build), a.build, report["part"], 1000.0 / report["clock_mhz"])
+    design, fifos = stitch_build(a.build, a.size_fifos)
+    if fifos:
+        print(f"FIFO depths from simulation ({fifos['frames']} frames): {fifos['depths']}")
     print(f"{design.rtl_dir}: {len(design.sources)} sources, top {design.top} "
           f"(in {design.in_width} bits, out {design.out_width} bits)")
     return 0
@@ -226,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     st = sub.add_parser("stitch", help="generate every layer's RTL and the top module into BUILD/rtl")
     st.add_argument("build", nargs="?", default="build/fmnist")
+    st.add_argument("--size-fifos", type=int, default=3, metavar="FRAMES",
+                    help="size FIFOs by simulating FRAMES frames with FINN's fifo_gauge (0 = keep depth 2)")
     st.set_defaults(fn=cmd_stitch)
 
     es = sub.add_parser("estimate", help="print the summary of a compiled build")

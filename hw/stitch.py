@@ -120,6 +120,8 @@ def stitch(model: ModelWrapper, build: str | Path, part: str, clk_ns: float) -> 
     design = StitchedDesign(rtl_dir, TOP, order, mems, in_width, out_width, stream)
     (build / "stitched.json").write_text(json.dumps({"top": TOP, "sources": order, "mem_files": mems,
                                                      "in_width": in_width, "out_width": out_width,
-                                                     "waivers": "finn_waivers.vlt", **stream}, indent=2))
+                                                     "waivers": "finn_waivers.vlt",
+                                                     "nodes": [{"name": n["name"], "op_type": n["op_type"]}
+                                                               for n in nodes], **stream}, indent=2))
     model.save(str(build / "dataflow_ip.onnx"))
     return design

@@ -42,7 +42,7 @@ def _build_key(sources, parameters, toplevel) -> str:
 
 
 def run_cocotb(toplevel: str, sources: list[Path], test_module: str, parameters: dict, vectors: dict,
-               work: Path, testcase: str | None = None, seed: int = 1) -> None:
+               work: Path, testcase: str | None = None, seed: int = 1, defines: dict | None = None) -> None:
     """Build (cached) and run ``test_module`` against ``toplevel``; raise on any failed cocotb test."""
     import cocotb_tools.runner as cocotb_runner
     from cocotb_tools.runner import get_results, get_runner
@@ -60,10 +60,11 @@ def run_cocotb(toplevel: str, sources: list[Path], test_module: str, parameters:
     for p in (str(COCOTB_DIR), str(ROOT)):  # the runner passes sys.path to the simulator as PYTHONPATH
         if p not in sys.path:
             sys.path.insert(0, p)
-    build_dir = BUILD_ROOT / f"{toplevel}_{_build_key(sources, parameters, toplevel)}"
+    defines = defines or {}
+    build_dir = BUILD_ROOT / f"{toplevel}_{_build_key(sources, {**parameters, **defines}, toplevel)}"
     runner = get_runner("verilator")
     try:
-        runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel, parameters=parameters,
+        runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel, parameters=parameters, defines=defines,
                      build_dir=str(build_dir), build_args=["-Wall", "-j", "1"], timescale=("1ns", "1ps"))
     except Exception:
         shutil.rmtree(build_dir, ignore_errors=True)  # never reuse a half-built model

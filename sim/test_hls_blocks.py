@@ -29,6 +29,11 @@ def random_lif_params(rng, mw: int, mh: int, wbits: int, scale: float):
     return w, rng.integers(-s // 2, s // 2 + 1, mh), rng.integers(1, 2 * s, mh)
 
 
+def random_spike_words(rng, n: int, mw: int, T: int) -> np.ndarray:
+    """``(n, MW)`` uniformly random T-bit spike words (spike density 0.5)."""
+    return rng.integers(0, 1 << T, (n, mw))
+
+
 def check_spike_activity(words: np.ndarray, T: int) -> None:
     """The case is meaningful: some output spikes, and not all."""
     rate = word_spikes(words, T).mean()
@@ -84,13 +89,9 @@ def test_input_mvu(MW, MH, SIMD, PE, T, k, IBITS, vectors, frames):
 # ------------------------------------------------------------------ SnnOutputMVU
 OUTPUT_CASES = [  # MW, MH, SIMD, PE, T, extra SBITS, NUM_VECTORS, frames
     (12, 10, 1, 2, 1, 0, 2, 2),
-    (12, 10, 6, 5, 5, 3, 3, 2),  # scores wider than the accumulator
+    (12, 10, 6, 5, 5, 3, 3, 2),  # SBITS = STATE_BITS + 3: sign-extended fields
     (16, 10, 16, 10, 8, 0, 2, 3),  # fully parallel
 ]
-
-
-def random_spike_words(rng, n: int, mw: int, T: int) -> np.ndarray:
-    return rng.integers(0, 1 << T, (n, mw))
 
 
 @pytest.mark.parametrize("MW,MH,SIMD,PE,T,extra,vectors,frames", OUTPUT_CASES)

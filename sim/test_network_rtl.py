@@ -1,17 +1,13 @@
 """The stitched accelerator in RTL on real images: every score equals the golden, under stalls too,
 its measured cycles per frame, and a second, differently shaped network end to end."""
 
-import json
-
 import numpy as np
 import pytest
 
 from dietsnn.testing import fmnist_available, random_network
 from dietsnn.cli import DEFAULT_RUN
-from dietsnn.netfile import IntNetwork
 from hw.compile import CompileOptions, compile_network
-from hw.qonnx_import import load_network
-from hw.stitch import stitch
+from sim.accelerator import stitch_build
 from sim.rtl_predict import simulate_images
 
 pytestmark = pytest.mark.skipif(not fmnist_available(), reason="needs Debian's dataset-fashion-mnist")
@@ -19,9 +15,7 @@ pytestmark = pytest.mark.skipif(not fmnist_available(), reason="needs Debian's d
 
 def build_design(net_path, build, fps):
     report = compile_network(net_path, build, CompileOptions(fps=fps))
-    from hw.compile import load_dataflow
-
-    stitch(load_dataflow(build), build, report["part"], 1000.0 / report["clock_mhz"])
+    stitch_build(build, size_frames=3)
     return report
 
 

@@ -80,3 +80,13 @@ async def reset_mid_frame_then_clean_frames(dut):
     await tb.reset()
     tb.sink.clear()
     await run_images(tb, tb.v["images"][:2], tb.v["golden"][:2])
+
+
+@cocotb.test()
+async def measure_fifo_occupancy(dut):
+    """With FINN_SIMULATION every FIFO is FINN's fifo_gauge (unbounded); record each one's peak fill."""
+    tb = TopTB(dut)
+    await tb.reset()
+    await run_images(tb, tb.v["images"], tb.v["golden"])
+    peaks = {str(name): int(getattr(dut, f"{name}_i").maxcount.value) for name in tb.v["fifos"]}
+    Path(os.environ["DIETSNN_VECTORS"]).with_name("fifo_peaks.json").write_text(json.dumps(peaks))

@@ -1,0 +1,34 @@
+"""Compiled build -> stitched RTL with FIFOs sized by simulation (what ``dietsnn stitch`` runs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from dietsnn.netfile import IntNetwork
+from hw.compile import load_dataflow
+from hw.stitch import StitchedDesign, stitch
+
+from .fifo_sizing import size_fifos
+
+
+def stitch_build(build: str | Path, size_frames: int = 3) -> tuple[StitchedDesign, dict | None]:
+    """Stitch ``build`` (made by ``dietsnn compile``); with ``size_frames`` > 0 size its FIFOs by
+    simulation and stitch again. Returns the design and the FIFO record."""
+    build = Path(build)
+    report_path = build / "report.json"
+    if not report_path.is_file():
+        raise FileNotFoundError(f"{report_path}: no compiled build (run `dietsnn compile` first)")
+    report = json.loads(report_path.read_text())
+    clk_ns = 1000.0 / report["clock_mhz"]
+    design = stitch(load_dataflow(build), build, report["part"], clk_ns)
+    record = None
+    if size_frames > 0:
+        net = IntNetwork.load(build / "network.snn.npz")
+        rng = np.random.default_rng(0)  # the dataflow's timing does not depend on pixel values
+        images = rng.integers(0, 2 ** net.input_bits, (size_frames, *net.input_shape)).astype(np.uint8)
+        record = size_fifos(build, images, build / "fifo_sizing")
+        design = stitch(load_dataflow(build), build, report["part"], clk_ns)
+    return design, record

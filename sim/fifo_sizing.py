@@ -1,0 +1,64 @@
+"""FIFO depths from the project's own simulation (FINN's simulation-based sizing needs Vivado).
+
+The stitched design is simulated with ``FINN_SIMULATION`` defined, which turns
+every ``StreamingFIFO_rtl`` into FINN's ``fifo_gauge`` (an unbounded FIFO that
+reports its peak fill on ``maxcount``). A few frames stream through back to
+back with no stalls; each FIFO's depth becomes its peak plus a margin (at
+least 2), so no stage ever waits on a full FIFO at full rate and the design
+cannot deadlock. The measured peaks and chosen depths are written to
+``BUILD/fifo_depths.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from qonnx.custom_op.registry import getCustomOp
+
+from dietsnn.netfile import IntNetwork
+from dietsnn.ref import run_network
+
+from .runner import run_cocotb
+
+MARGIN = 2
+
+
+def measure_fifo_peaks(build: Path, images: np.ndarray, work: Path) -> dict[str, int]:
+    build = Path(build)
+    meta = json.loads((build / "stitched.json").read_text())
+    net = IntNetwork.load(build / "network.snn.npz")
+    work = Path(work)
+    work.mkdir(parents=True, exist_ok=True)
+    rtl = build / "rtl"
+    for m in meta["mem_files"]:
+        (work / m).write_bytes((rtl / m).read_bytes())
+    fifos = [n["name"] for n in meta["nodes"] if n["op_type"] == "StreamingFIFO_rtl"]
+    stream = {k: meta[k] for k in ("in_bits", "in_elems", "out_bits", "out_elems", "out_signed", "out_per_frame")}
+    run_cocotb(meta["top"], [rtl / meta["waivers"]] + [rtl / s for s in meta["sources"]], "tb_top", {},
+               vectors=dict(images=images, golden=run_network(net, images).scores, stream=json.dumps(stream),
+                            idle=0.0, backpressure=0.0, fifos=np.array(fifos)),
+               work=work, testcase="measure_fifo_occupancy", defines={"FINN_SIMULATION": 1})
+    return json.loads((work / "fifo_peaks.json").read_text())
+
+
+def size_fifos(build: str | Path, images: np.ndarray, work: str | Path) -> dict:
+    """Measure, set the depths in ``BUILD/dataflow.onnx`` and record them; the caller stitches again."""
+    from hw.compile import DATAFLOW, load_dataflow
+
+    build = Path(build)
+    peaks = measure_fifo_peaks(build, images, Path(work))
+    model = load_dataflow(build)
+    depths = {}
+    for node in model.graph.node:
+        if node.op_type == "StreamingFIFO_rtl" and node.name in peaks:
+            depth = max(2, peaks[node.name] + MARGIN)
+            getCustomOp(node).set_nodeattr("depth", int(depth))
+            depths[node.name] = depth
+    model.save(str(build / DATAFLOW))
+    record = {"method": "Verilator simulation of the stitched design with FINN's fifo_gauge FIFOs "
+                        f"({len(images)} frames back to back, no stalls); depth = peak fill + {MARGIN}",
+              "frames": int(len(images)), "peaks": peaks, "depths": depths}
+    (build / "fifo_depths.json").write_text(json.dumps(record, indent=2))
+    return record
