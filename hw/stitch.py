@@ -112,7 +112,10 @@ def stitch(model: ModelWrapper, build: str | Path, part: str, clk_ns: float) -> 
     order = sorted(sources, key=lambda n: (0 if n.endswith("_pkg.sv") else 1, n)) + [f"{TOP}.sv"]
     ours = {n for n in order if n.startswith(("snn_", TOP))} | {f"{n['module']}.sv" for n in nodes
                                                                if n["op_type"].startswith("Snn")}
+    rules = ("SELRANGE", "WIDTHTRUNC", "WIDTHEXPAND", "WIDTHCONCAT", "LATCH", "CASEINCOMPLETE", "PROCASSINIT",
+             "UNOPTFLAT", "CMPCONST", "UNSIGNED", "BLKSEQ", "INITIALDLY")  # not all are in the "lint" group
     waivers = [f'lint_off -file "*{n}"' for n in order if n not in ours]
+    waivers += [f'lint_off -rule {r} -file "*{n}"' for n in order if n not in ours for r in rules]
     (rtl_dir / "finn_waivers.vlt").write_text(
         "`verilator_config\n// FINN's own RTL (not the project's) has width, latch and style lint warnings under\n"
         "// -Wall; they are waived for those files only, the project's RTL stays -Wall clean\n"

@@ -73,7 +73,7 @@ def write_metrics(run: str | Path, split: str = "test", limit: int | None = None
                          theta_min=int(layer.theta.min()), theta_max=int(layer.theta.max()),
                          theta_mean=float(layer.theta.mean()))
         layers.append(entry)
-    vth = [float(l.v_th) for l in snn.layers if getattr(l, "spiking", False)]
+    vth = [float(l.v_th.detach()) for l in snn.layers if getattr(l, "spiking", False)]
     for entry, v in zip([e for e in layers if "leak_shift" in e], vth):
         entry["v_th_real"] = v
     metrics = {

@@ -51,7 +51,7 @@ def run_cocotb(toplevel: str, sources: list[Path], test_module: str, parameters:
     cocotb_runner.MAX_PARALLEL_BUILD_JOBS = 1
 
     os.environ.update(verilator_env())
-    work = Path(work)
+    work = Path(work).resolve()  # the simulator runs in this folder: every path it gets is absolute
     work.mkdir(parents=True, exist_ok=True)
     vec_path = work / "vectors.npz"
     np.savez(vec_path, **{k: np.asarray(v) for k, v in vectors.items()})
