@@ -33,7 +33,10 @@ module snn_mvu #(
     parameter int LABEL_BITS  = 2,   // bits of the label output
     parameter string WEIGHT_FILE = "",  // $readmemh: NF*SF words of PE*SIMD*WBITS bits
     parameter string BIAS_FILE   = "",  // $readmemh: NF words of PE*STATE_BITS bits
-    parameter string THETA_FILE  = ""   // $readmemh: NF words of PE*STATE_BITS bits (MODE 0/1)
+    parameter string THETA_FILE  = "",  // $readmemh: NF words of PE*STATE_BITS bits (MODE 0/1)
+    // derived: bits per input element, and the output word width
+    localparam int EBITS = MODE == 0 ? IN_BITS : T,
+    localparam int OUT_W = MODE == 2 ? (EMIT_LABEL != 0 ? LABEL_BITS : PE * STATE_BITS) : PE * T
 ) (
     input  wire logic                 clk,
     input  wire logic                 rst,
@@ -44,11 +47,9 @@ module snn_mvu #(
     output wire logic                 m_axis_tvalid,
     input  wire logic                 m_axis_tready
 );
-    localparam int EBITS = MODE == 0 ? IN_BITS : T;          // bits per input element
     localparam int NF = MH / PE;
     localparam int SF = MW / SIMD;
     localparam int NACC = MODE == 0 ? 1 : T;                  // accumulators per PE
-    localparam int OUT_W = MODE == 2 ? (EMIT_LABEL != 0 ? LABEL_BITS : PE * STATE_BITS) : PE * T;
     localparam int SFW = SF > 1 ? $clog2(SF) : 1;
     localparam int NFW = NF > 1 ? $clog2(NF) : 1;
     localparam int WAW = NF * SF > 1 ? $clog2(NF * SF) : 1;
