@@ -35,11 +35,13 @@ def yosys_cmd() -> list[str]:
 
 def parse_stat(text: str) -> dict:
     """LUT (logic + LUTRAM/SRL as LUTs), FF, BRAM_18K, DSP from the last ``stat`` report."""
-    start = text.rfind("Number of cells")
+    start = max(text.rfind("Number of cells"), text.rfind("Local Count"))
     if start < 0:
         raise SynthError("yosys printed no statistics (the synthesis did not finish)")
+    end = text.find("===", start)  # the design-hierarchy summary repeats the counts
+    section = text[start:end if end > 0 else len(text)]
     cells = {}
-    for m in re.finditer(r"^\s+(\d+)\s+(?:[\d.]+\s+)?\$?(\w+)\s*$|^\s+(\w+)\s+(\d+)\s*$", text[start:], re.M):
+    for m in re.finditer(r"^\s+(\d+)\s+(?:[\d.]+\s+)?\$?(\w+)\s*$|^\s+(\w+)\s+(\d+)\s*$", section, re.M):
         if m.group(1):
             cells[m.group(2)] = cells.get(m.group(2), 0) + int(m.group(1))
         else:
@@ -70,7 +72,13 @@ def synthesize(name: str, top: str, sources: list[Path], parameters: dict, files
         params += ["-G", f"{k}={v}"]
     srcs = " ".join(n for n in local if n.endswith((".sv", ".v")))
     script = (f"read_slang --threads 1 --top {top} {' '.join(params)} {srcs}\n"
-              f"synth_xilinx -family xcup -top {top} -flatten\n"
+              f"synth_xilinx -family xcup -top {top} -flatten -run :map_luts\n"
+              # synth_xilinx's own LUT mapping (abc9) can stop silently and is slow on wide adders;
+              # its map_luts steps are run here with plain abc instead
+              "abc -luts 2:2,3,6:5,10,20\nclean\nxilinx_srl -fixed -minlen 3\n"
+              "techmap -map +/xilinx/lut_map.v -map +/xilinx/cells_map.v -D LUT_WIDTH=6\n"
+              "xilinx_dffopt\nopt_lut_ins -tech xilinx\n"
+              f"synth_xilinx -family xcup -top {top} -run finalize:check\n"
               "stat\n")
     (work / "synth.ys").write_text(script)
     res = subprocess.run(yosys_cmd() + ["-q", "-s", "synth.ys", "-l", "synth.log"], cwd=work, capture_output=True,

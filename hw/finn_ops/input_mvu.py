@@ -16,6 +16,8 @@ class SnnInputMVU(SnnMVUBase):
         w = self.get_input_datatype(1).bitwidth()
         a = self.get_input_datatype(0).bitwidth()
         acc, state = self.get_nodeattr("accBits"), self.get_nodeattr("stateBits")
-        mult = simd * (2 * -(-(w + a) // 6) - 1) * (w + a)  # FINN's LUT multiplier model
-        tree = (w + a) * (2 * simd - 1)
-        return mult + tree + acc + T * 3 * state  # one product, T neuron updates
+        tree = (w + a) * (2 * simd - 1)  # the products come from DSPs (as synthesis maps them)
+        return tree + acc + T * 3 * state  # one product per lane, T neuron updates
+
+    def dsp_estimation(self, fpgapart=None):
+        return self.get_nodeattr("SIMD") * self.get_nodeattr("PE")  # one pixel x weight product per lane

@@ -175,7 +175,7 @@ class SnnMVUBase(HWCustomOp):
         return math.ceil(width / 72) * math.ceil(depth / 4096)
 
     def dsp_estimation(self, fpgapart=None):
-        return 0  # spikes gate weights (no multiplier); the image layer's 8 x W products use LUTs
+        return 0  # spikes gate weights: no multiplier
 
     def datapath_luts(self) -> float:
         """LUTs of one PE's datapath (adder trees, accumulators, neuron)."""

@@ -124,19 +124,23 @@ module snn_mvu #(
     end
 
     // ------------------------------------------------------------ stage 2: partial sums of one beat
+    // Balanced adder tree per (PE, timestep) in heap order: leaves at [SP2, 2*SP2), node i = 2i + 2i+1.
+    localparam int SP2 = 1 << $clog2(SIMD);
+    logic signed [ACC_BITS-1:0] tree [PE][NACC][2*SP2];
     logic signed [ACC_BITS-1:0] psum [PE][NACC];
     always_comb begin
         for (int p = 0; p < PE; p++) begin
             for (int t = 0; t < NACC; t++) begin
-                psum[p][t] = '0;
+                for (int i = 0; i < 2 * SP2; i++) tree[p][t][i] = '0;
                 for (int s = 0; s < SIMD; s++) begin
                     if (MODE == 0)
-                        psum[p][t] = psum[p][t] + ACC_BITS'(
-                            $signed(w1_reg[(p*SIMD+s)*WBITS +: WBITS])
-                            * $signed({1'b0, x1_reg[s*EBITS +: EBITS]}));
+                        tree[p][t][SP2 + s] = ACC_BITS'($signed(w1_reg[(p*SIMD+s)*WBITS +: WBITS])
+                                                       * $signed({1'b0, x1_reg[s*EBITS +: EBITS]}));
                     else if (x1_reg[s*EBITS + t])           // the spike gates the weight
-                        psum[p][t] = psum[p][t] + ACC_BITS'($signed(w1_reg[(p*SIMD+s)*WBITS +: WBITS]));
+                        tree[p][t][SP2 + s] = ACC_BITS'($signed(w1_reg[(p*SIMD+s)*WBITS +: WBITS]));
                 end
+                for (int i = SP2 - 1; i >= 1; i--) tree[p][t][i] = tree[p][t][2*i] + tree[p][t][2*i+1];
+                psum[p][t] = SIMD == 1 ? tree[p][t][SP2] : tree[p][t][1];
             end
         end
     end
