@@ -71,7 +71,7 @@ def synthesize(name: str, top: str, sources: list[Path], parameters: dict, files
             v = '"' + Path(v.strip('"')).name + '"'  # memory files by name, relative to the work folder
         params += ["-G", f"{k}={v}"]
     srcs = " ".join(n for n in local if n.endswith((".sv", ".v")))
-    script = (f"read_slang --threads 1 --top {top} {' '.join(params)} {srcs}\n"
+    script = (f"read_slang --threads 1 --unroll-limit=10000000 --top {top} {' '.join(params)} {srcs}\n"
               f"synth_xilinx -family xcup -top {top} -flatten -run :map_luts\n"
               # synth_xilinx's own LUT mapping (abc9) can stop silently and is slow on wide adders;
               # its map_luts steps are run here with plain abc instead
