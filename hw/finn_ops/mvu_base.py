@@ -177,16 +177,22 @@ class SnnMVUBase(HWCustomOp):
     def dsp_estimation(self, fpgapart=None):
         return 0  # spikes gate weights: no multiplier
 
+    def spike_tree_luts(self) -> float:
+        """One timestep's adder tree over SIMD gated weights (widths grow with the tree depth)."""
+        simd, w = self.get_nodeattr("SIMD"), self.get_input_datatype(1).bitwidth()
+        return simd * (w + 1 + math.log2(simd))
+
     def datapath_luts(self) -> float:
         """LUTs of one PE's datapath (adder trees, accumulators, neuron)."""
-        T, simd = self.get_nodeattr("T"), self.get_nodeattr("SIMD")
-        w = self.get_input_datatype(1).bitwidth()
+        T = self.get_nodeattr("T")
         acc, state = self.get_nodeattr("accBits"), self.get_nodeattr("stateBits")
-        tree = T * (w + 1) * (2 * simd - 1)  # T gated adder trees (a spike selects the weight)
-        return tree + T * acc + T * 3 * state  # T accumulators, T LIF updates (leak, add, compare)
+        return T * self.spike_tree_luts() + T * acc + T * 3 * state  # T trees, accumulators and LIF updates
 
     def lut_estimation(self, fpgapart=None):
-        pe = self.get_nodeattr("PE")
+        """Calibrated on Yosys synth_xilinx of the fmnist blocks (bench/results/blocks.json, within 30%):
+        50 + 1.1 x PE x datapath + the input buffer (LUTRAM, re-read per neuron fold) + LUTRAM weights."""
+        pe, simd, mw = self.get_nodeattr("PE"), self.get_nodeattr("SIMD"), self.get_nodeattr("MW")
         depth, width = self.weight_memory()
         lutram = width * math.ceil(depth / 64) if self.weights_in_lutram() else 0
-        return int(300 + 1.1 * pe * self.datapath_luts() + lutram)
+        ibuf = 4 * simd * self.get_input_datatype(0).bitwidth() * math.ceil((mw // simd) / 64)
+        return int(50 + 1.1 * pe * self.datapath_luts() + ibuf + lutram)

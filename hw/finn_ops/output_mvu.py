@@ -47,7 +47,6 @@ class SnnOutputMVU(SnnMVUBase):
         return "label" if self.get_nodeattr("emitLabel") else "scores"
 
     def datapath_luts(self) -> float:
-        T, simd = self.get_nodeattr("T"), self.get_nodeattr("SIMD")
-        w = self.get_input_datatype(1).bitwidth()
+        T = self.get_nodeattr("T")
         acc, state = self.get_nodeattr("accBits"), self.get_nodeattr("stateBits")
-        return T * (w + 1) * (2 * simd - 1) + T * acc + state  # T gated trees, one score accumulator
+        return T * self.spike_tree_luts() + T * acc + state  # T gated trees, one score accumulator
