@@ -45,6 +45,22 @@ class StreamTB:
         self.sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, m_prefix), self.clk, self.rst, **kw)
         self.in_width = len(self.source.bus.tdata)
         self.out_width = len(self.sink.bus.tdata)
+        self.v = load_vectors()
+
+    async def start(self):
+        """Idle cycles and backpressure as the vectors ask, then reset."""
+        self.set_idle(float(self.v["idle"]) if "idle" in self.v else 0.0)
+        self.set_backpressure(float(self.v["backpressure"]) if "backpressure" in self.v else 0.0)
+        await self.reset()
+
+    async def abort_mid_stream(self, beats: list[int], settle: int = 5):
+        """Send ``beats`` (part of a frame), let them enter, then reset and forget any output."""
+        await self.send_beats(beats)
+        await self.source.wait()
+        for _ in range(settle):
+            await RisingEdge(self.clk)
+        await self.reset()
+        self.sink.clear()
 
     async def reset(self, cycles: int = 4):
         self.rst.value = self.rst_active

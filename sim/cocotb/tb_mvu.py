@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import cocotb
-from cocotb.triggers import RisingEdge
 
-from axis_tb import StreamTB, load_vectors
+from axis_tb import StreamTB
 from dietsnn.ref.mvu import mvu_layer
 from dietsnn.ref.streams import pack_beats
 
@@ -13,7 +12,7 @@ from dietsnn.ref.streams import pack_beats
 class TB(StreamTB):
     def __init__(self, dut):
         super().__init__(dut)
-        v = self.v = load_vectors()
+        v = self.v
         self.mode = str(v["mode"])
         self.T, self.simd, self.pe = int(v["T"]), int(v["simd"]), int(v["pe"])
         self.ebits = int(v["in_bits"]) if self.mode == "input_lif" else self.T
@@ -45,9 +44,7 @@ async def check_stream(tb, x):
 @cocotb.test()
 async def vectors_back_to_back(dut):
     tb = TB(dut)
-    tb.set_idle(float(tb.v["idle"]))
-    tb.set_backpressure(float(tb.v["backpressure"]))
-    await tb.reset()
+    await tb.start()
     await check_stream(tb, tb.v["x"])
 
 
@@ -71,10 +68,5 @@ async def reset_mid_vector_then_clean_run(dut):
     await tb.reset()
     x = tb.v["x"]
     first = tb.beats(x[:1])
-    await tb.send_beats(first[: max(1, len(first) // 2)])
-    await tb.source.wait()
-    for _ in range(3):
-        await RisingEdge(tb.clk)
-    await tb.reset()
-    tb.sink.clear()
+    await tb.abort_mid_stream(first[: max(1, len(first) // 2)], settle=3)
     await check_stream(tb, x[:2])

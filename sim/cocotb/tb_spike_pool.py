@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import cocotb
-import numpy as np
-from cocotb.triggers import RisingEdge
 
-from axis_tb import StreamTB, load_vectors
+from axis_tb import StreamTB
 from dietsnn.ref.pool import spike_maxpool
 from dietsnn.ref.streams import pack_beats, pack_spike_trains
 
@@ -14,7 +12,6 @@ from dietsnn.ref.streams import pack_beats, pack_spike_trains
 class TB(StreamTB):
     def __init__(self, dut):
         super().__init__(dut)
-        self.v = load_vectors()
         p = self.v["params"]
         self.T, self.C, self.PE, self.H, self.W, self.K = (int(x) for x in p)
 
@@ -39,9 +36,7 @@ async def _frames(tb, frames):
 @cocotb.test()
 async def frames_back_to_back(dut):
     tb = TB(dut)
-    tb.set_idle(float(tb.v["idle"]))
-    tb.set_backpressure(float(tb.v["backpressure"]))
-    await tb.reset()
+    await tb.start()
     await _frames(tb, tb.v["frames"])
 
 
@@ -50,10 +45,5 @@ async def reset_mid_frame_then_clean_frame(dut):
     tb = TB(dut)
     await tb.reset()
     first = tb.beats(tb.v["frames"][0])
-    await tb.send_beats(first[: len(first) // 2 + 1])
-    await tb.source.wait()  # the half frame has entered the block
-    for _ in range(5):
-        await RisingEdge(tb.clk)
-    await tb.reset()
-    tb.sink.clear()
+    await tb.abort_mid_stream(first[: len(first) // 2 + 1])
     await _frames(tb, tb.v["frames"][1:2])

@@ -14,17 +14,15 @@ from pathlib import Path
 
 import cocotb
 import numpy as np
-from cocotb.triggers import RisingEdge
 from cocotb.utils import get_sim_time
 
-from axis_tb import StreamTB, load_vectors
+from axis_tb import StreamTB
 from dietsnn.ref.streams import pack_beats, unpack_beats
 
 
 class TopTB(StreamTB):
     def __init__(self, dut):
         super().__init__(dut)
-        self.v = load_vectors()
         s = self.s = json.loads(str(self.v["stream"]))
         self.classes = int(self.v["golden"].shape[1])
         self.beats_per_frame = int(s["out_per_frame"])
@@ -55,9 +53,7 @@ async def run_images(tb, images, golden):
 @cocotb.test()
 async def real_images_match_golden(dut):
     tb = TopTB(dut)
-    tb.set_idle(float(tb.v["idle"]))
-    tb.set_backpressure(float(tb.v["backpressure"]))
-    await tb.reset()
+    await tb.start()
     start = get_sim_time("ns") / 10
     times = await run_images(tb, tb.v["images"], tb.v["golden"])
     n = len(times)
@@ -73,12 +69,7 @@ async def reset_mid_frame_then_clean_frames(dut):
     tb = TopTB(dut)
     await tb.reset()
     beats = tb.image_beats(tb.v["images"][0])
-    await tb.send_beats(beats[: len(beats) // 2])
-    await tb.source.wait()
-    for _ in range(50):
-        await RisingEdge(tb.clk)
-    await tb.reset()
-    tb.sink.clear()
+    await tb.abort_mid_stream(beats[: len(beats) // 2], settle=50)
     await run_images(tb, tb.v["images"][:2], tb.v["golden"][:2])
 
 
