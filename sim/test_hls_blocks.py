@@ -310,3 +310,36 @@ def test_csim_rejects_bad_input():
         hls_gen.run_csim(binary, [0] * 143)
     with pytest.raises(hls_gen.CsimError, match=r"is not a 1-bit hexadecimal beat"):
         hls_gen.run_csim(binary, [2] * 144)
+
+
+# ------------------------------------------------------------------ the RTL testbench's own vectors
+def _rtl_cases():
+    from sim.test_mvu import CASES
+
+    return CASES
+
+
+@pytest.mark.parametrize("mode,mw,mh,simd,pe,T,leak", _rtl_cases())
+def test_hls_on_the_rtl_testbench_vectors(mode, mw, mh, simd, pe, T, leak):
+    """The same weights, parameters and input vectors as ``sim/test_mvu.py`` feeds the RTL block."""
+    from sim.test_mvu import make_case
+
+    rng = np.random.default_rng(mw * 31 + mh * 7 + T)  # the RTL test's seed
+    w, x, bias, theta, acc_bits, state_bits = make_case(rng, mode, mw, mh, T, leak)
+    common = dict(MW=mw, MH=mh, SIMD=simd, PE=pe, T=T, weights=w, bias=bias, NUM_VECTORS=len(x),
+                  ACC_BITS=acc_bits, STATE_BITS=state_bits)
+    if mode == "lif":
+        layer = hls_gen.lif_mvu(theta=theta, LEAK_SHIFT=leak, **common)
+    elif mode == "input_lif":
+        layer = hls_gen.input_mvu(theta=theta, LEAK_SHIFT=leak, **common)
+    else:
+        layer = hls_gen.output_mvu(EMIT_LABEL=int(mode == "label"), **common)
+    ebits = 8 if mode == "input_lif" else T
+    out = mvu_layer(x, w, bias, T, mode, theta if mode in ("lif", "input_lif") else None, leak)
+    if mode == "label":
+        expected = [int(v) for v in out[:, 0]]
+    elif mode == "scores":
+        expected = pack_beats(out.reshape(-1), state_bits, pe, signed=True)
+    else:
+        expected = pack_beats(out.reshape(-1), T, pe)
+    assert hls_gen.simulate(layer, pack_beats(x.reshape(-1), ebits, simd)) == expected
