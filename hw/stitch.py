@@ -11,19 +11,23 @@ fixed in those copies (``_FIXES``, each with the reason).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from . import finn_ops  # noqa: F401
 
 TOP = "dietsnn_top"
+ACCEL = "dietsnn_accel"  #: the deployable top: TOP with DMA framing (TLAST), see hw/rtl/dietsnn_accel.sv
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "rtl"
+RTL = Path(__file__).resolve().parent / "rtl"
 
 #: (file name, old text, new text, why): fixes applied to generated copies of FINN sources
 _FIXES = [
@@ -57,6 +61,21 @@ def _extra_ports(node) -> list[str]:
     if node.op_type == "StreamingFIFO_rtl":
         return [".count()", ".maxcount()"]
     return []
+
+
+def axis_width(bits: int) -> int:
+    """The DMA-facing stream width for a chain stream of ``bits``: a power of two >= 8 (AXI DMA's widths)."""
+    w = 8
+    while w < bits:
+        w *= 2
+    if w > 1024:
+        raise ValueError(f"stream of {bits} bits is wider than AXI DMA's 1024-bit maximum")
+    return w
+
+
+def network_id(net_file: str | Path) -> int:
+    """The 32-bit identity of a network file: the first 4 bytes of its SHA-256, big-endian."""
+    return int.from_bytes(hashlib.sha256(Path(net_file).read_bytes()).digest()[:4], "big")
 
 
 def stitch(model: ModelWrapper, build: str | Path, part: str, clk_ns: float) -> StitchedDesign:
@@ -108,9 +127,10 @@ def stitch(model: ModelWrapper, build: str | Path, part: str, clk_ns: float) -> 
     text = env.get_template("dataflow_top.sv.j2").render(top=TOP, nodes=nodes, edges=edges, in_width=in_width,
                                                           out_width=out_width)
     (rtl_dir / f"{TOP}.sv").write_text(text.rstrip("\n") + "\n")
-    # packages first (swg_pkg), then everything else, the top last
-    order = sorted(sources, key=lambda n: (0 if n.endswith("_pkg.sv") else 1, n)) + [f"{TOP}.sv"]
-    ours = {n for n in order if n.startswith(("snn_", TOP))} | {f"{n['module']}.sv" for n in nodes
+    shutil.copy2(RTL / f"{ACCEL}.sv", rtl_dir / f"{ACCEL}.sv")
+    # packages first (swg_pkg), then everything else, the tops last
+    order = sorted(sources, key=lambda n: (0 if n.endswith("_pkg.sv") else 1, n)) + [f"{TOP}.sv", f"{ACCEL}.sv"]
+    ours = {n for n in order if n.startswith(("snn_", TOP, ACCEL))} | {f"{n['module']}.sv" for n in nodes
                                                                if n["op_type"].startswith("Snn")}
     rules = ("SELRANGE", "WIDTHTRUNC", "WIDTHEXPAND", "WIDTHCONCAT", "LATCH", "CASEINCOMPLETE", "PROCASSINIT",
              "UNOPTFLAT", "CMPCONST", "UNSIGNED", "BLKSEQ", "INITIALDLY")  # not all are in the "lint" group
@@ -121,7 +141,13 @@ def stitch(model: ModelWrapper, build: str | Path, part: str, clk_ns: float) -> 
         "// -Wall; they are waived for those files only, the project's RTL stays -Wall clean\n"
         + "\n".join(waivers) + "\n")
     design = StitchedDesign(rtl_dir, TOP, order, mems, in_width, out_width, stream)
-    (build / "stitched.json").write_text(json.dumps({"top": TOP, "sources": order, "mem_files": mems,
+    idt_elems = int(np.prod(model.get_tensor_shape(model.graph.input[0].name)))
+    in_beats = idt_elems // stream["in_elems"]
+    accel = {"module": ACCEL, "parameters": {
+        "IN_WIDTH": in_width, "OUT_WIDTH": out_width, "AXIS_IN_WIDTH": axis_width(in_width),
+        "AXIS_OUT_WIDTH": axis_width(out_width), "IN_BEATS": in_beats, "OUT_BEATS": stream["out_per_frame"],
+        "BATCHES": 8, "NETWORK_ID": network_id(build / "network.snn.npz")}}
+    (build / "stitched.json").write_text(json.dumps({"top": TOP, "accel": accel, "sources": order, "mem_files": mems,
                                                      "in_width": in_width, "out_width": out_width,
                                                      "waivers": "finn_waivers.vlt",
                                                      "nodes": [{"name": n["name"], "op_type": n["op_type"]}

@@ -89,3 +89,58 @@ def unpack_beats(beats: list[int], bits: int, per_beat: int, signed: bool = Fals
                 v -= 1 << bits
             out.append(v)
     return np.array(out, dtype=np.int64)
+
+
+def pack_frames(elements: np.ndarray, bits: int, per_beat: int, beat_bytes: int,
+                signed: bool = False) -> np.ndarray:
+    """Frames of elements ``(N, E)`` -> the bytes a DMA engine streams: ``(N, beats * beat_bytes)`` uint8.
+
+    Each beat holds ``per_beat`` ``bits``-bit fields, element 0 in the LSBs,
+    zero-padded to ``beat_bytes`` bytes and stored little-endian (byte 0 of
+    memory is ``tdata[7:0]``, as Xilinx AXI DMA moves it). Vectorized
+    ``pack_beats``; values outside the field's range are an error.
+    """
+    x = np.asarray(elements)
+    if x.ndim != 2:
+        raise ValueError(f"elements must be (frames, elements per frame), not shape {x.shape}")
+    if x.dtype.kind not in "iub":
+        raise ValueError(f"elements must be integers, not {x.dtype}")
+    n, e = x.shape
+    if e % per_beat:
+        raise ValueError(f"{e} elements per frame do not fill beats of {per_beat}")
+    if per_beat * bits > beat_bytes * 8:
+        raise ValueError(f"{per_beat} x {bits}-bit fields do not fit a {beat_bytes}-byte beat")
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    if x.size and (int(x.min()) < lo or int(x.max()) > hi):
+        raise ValueError(f"values {int(x.min())}..{int(x.max())} do not fit {'signed' if signed else 'unsigned'} "
+                         f"{bits}-bit fields")
+    beats = e // per_beat
+    v = x.astype(np.int64) & ((1 << bits) - 1)
+    bit_planes = ((v[..., None] >> np.arange(bits, dtype=np.int64)) & 1).astype(np.uint8)  # (N, E, bits)
+    bit_planes = bit_planes.reshape(n, beats, per_beat * bits)
+    padded = np.zeros((n, beats, beat_bytes * 8), np.uint8)
+    padded[..., :per_beat * bits] = bit_planes
+    return np.packbits(padded, axis=-1, bitorder="little").reshape(n, beats * beat_bytes)
+
+
+def unpack_frames(data: np.ndarray, bits: int, per_beat: int, beat_bytes: int, signed: bool = False) -> np.ndarray:
+    """Inverse of ``pack_frames``: ``(N, beats * beat_bytes)`` uint8 -> ``(N, beats * per_beat)`` int64.
+
+    The padding bits above the fields must be zero (a non-zero bit there means
+    the stream format is not the one assumed): an error, never dropped.
+    """
+    d = np.asarray(data)
+    if d.ndim != 2 or d.dtype != np.uint8:
+        raise ValueError(f"data must be (frames, bytes) uint8, not shape {d.shape} {d.dtype}")
+    n, nbytes = d.shape
+    if nbytes % beat_bytes:
+        raise ValueError(f"{nbytes} bytes per frame are not whole beats of {beat_bytes} bytes")
+    beats = nbytes // beat_bytes
+    planes = np.unpackbits(d.reshape(n, beats, beat_bytes), axis=-1, bitorder="little")
+    if planes[..., per_beat * bits:].any():
+        raise ValueError(f"non-zero padding bits above the {per_beat} x {bits}-bit fields of a beat")
+    fields = planes[..., :per_beat * bits].reshape(n, beats * per_beat, bits).astype(np.int64)
+    v = (fields << np.arange(bits, dtype=np.int64)).sum(axis=-1)
+    if signed:
+        v = np.where(v >> (bits - 1), v - (1 << bits), v)
+    return v
