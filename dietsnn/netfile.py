@@ -297,3 +297,14 @@ def _validate(net: IntNetwork, source: str) -> None:
         if any(s < 1 for s in new_shape):
             raise _err(source, where, f"does not fit its input {shape} (output would be {new_shape})")
         shape = new_shape
+
+
+def network_id(path: str | Path) -> int:
+    """The 32-bit identity of a network file: the first 4 bytes of its SHA-256, big-endian.
+
+    The bitstream carries it (``dietsnn_accel``'s ``NETWORK_ID``), so the driver
+    can tell a bitfile built for another network from the right one.
+    """
+    import hashlib
+
+    return int.from_bytes(hashlib.sha256(Path(path).read_bytes()).digest()[:4], "big")

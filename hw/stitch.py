@@ -11,7 +11,6 @@ fixed in those copies (``_FIXES``, each with the reason).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ import jinja2
 import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
+
+from dietsnn.netfile import network_id
 
 from . import finn_ops  # noqa: F401
 
@@ -71,11 +72,6 @@ def axis_width(bits: int) -> int:
     if w > 1024:
         raise ValueError(f"stream of {bits} bits is wider than AXI DMA's 1024-bit maximum")
     return w
-
-
-def network_id(net_file: str | Path) -> int:
-    """The 32-bit identity of a network file: the first 4 bytes of its SHA-256, big-endian."""
-    return int.from_bytes(hashlib.sha256(Path(net_file).read_bytes()).digest()[:4], "big")
 
 
 def stitch(model: ModelWrapper, build: str | Path, part: str, clk_ns: float) -> StitchedDesign:

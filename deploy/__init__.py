@@ -1,0 +1,1 @@
+"""Board-side package: the PYNQ driver and the notebook (numpy and pynq only)."""

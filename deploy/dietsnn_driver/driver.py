@@ -1,0 +1,175 @@
+"""``Accelerator``: T=5 DIET-SNN inference on the FPGA (or its RTL simulation), PYNQ style.
+
+    from dietsnn_driver import Accelerator
+    acc = Accelerator("BUILD/deploy")            # pynq on a board, sim elsewhere
+    labels = acc.predict(images)                 # (N, C, H, W) uint8 -> (N,) labels
+    scores = acc.scores(images)                  # integer scores, bit-exact with dietsnn.ref
+    acc.throughput_test()                        # frames/s and latency
+
+The deploy folder holds ``network.snn.npz`` (the integer network),
+``stitched.json`` (stream formats and the accelerator's parameters),
+``report.json`` (clock), and ``dietsnn.bit``/``dietsnn.hwh`` (board) or
+``sim_harness/`` (simulation). Packing and unpacking are ``dietsnn.ref.streams``
+(the SPEC's stream formats, numpy only).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from dietsnn.netfile import IntNetwork, network_id
+from dietsnn.ref.accumulate import predict_label
+from dietsnn.ref.streams import pack_frames, unpack_frames
+
+from .errors import InputError, NetworkMismatchError, TransportError
+from .transports import make_transport
+
+
+class Accelerator:
+    """One loaded accelerator: the network's parameters checked against the hardware's."""
+
+    def __init__(self, folder: str | Path = ".", transport: str = "auto", batch_size: int = 1000, **options):
+        self.folder = Path(folder)
+        net_file = self.folder / "network.snn.npz"
+        meta_file = self.folder / "stitched.json"
+        for f in (net_file, meta_file):
+            if not f.is_file():
+                raise FileNotFoundError(f"{f}: missing; a deploy folder holds network.snn.npz and stitched.json "
+                                        "(written by `dietsnn deploy BUILD` or `make bitstream`)")
+        self.network = IntNetwork.load(net_file)
+        meta = json.loads(meta_file.read_text())
+        self.params = meta["accel"]["parameters"]
+        self.stream = {k: meta[k] for k in ("in_bits", "in_elems", "out_bits", "out_elems", "out_signed",
+                                            "out_per_frame")}
+        self.network_id = network_id(net_file)
+        if self.params["NETWORK_ID"] != self.network_id:
+            raise NetworkMismatchError(f"{meta_file} was stitched for network 0x{self.params['NETWORK_ID']:08x}, "
+                                       f"but {net_file} is 0x{self.network_id:08x}")
+        report = self.folder / "report.json"
+        self.clock_mhz = float(json.loads(report.read_text())["clock_mhz"]) if report.is_file() else None
+        self.transport = make_transport(transport, self.folder, **options)
+        if self.transport.network_id != self.network_id:
+            raise NetworkMismatchError(
+                f"the {self.transport.name} accelerator carries network 0x{self.transport.network_id:08x}, but "
+                f"{net_file} is 0x{self.network_id:08x}: the bitfile (or simulation) was built for another network")
+        self.in_beat_bytes = self.params["AXIS_IN_WIDTH"] // 8
+        self.out_beat_bytes = self.params["AXIS_OUT_WIDTH"] // 8
+        self.in_frame_bytes = self.params["IN_BEATS"] * self.in_beat_bytes
+        self.out_frame_bytes = self.params["OUT_BEATS"] * self.out_beat_bytes
+        self.batch_size = self._check_batch(batch_size)
+        self._buffers = None
+
+    # ---- input checks: nothing is cast, clipped or reshaped silently
+    @staticmethod
+    def _check_batch(batch_size) -> int:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise InputError(f"batch_size must be a positive integer, not {batch_size!r}")
+        return int(batch_size)
+
+    def check_images(self, images) -> np.ndarray:
+        """``images`` must be an integer ``(N, C, H, W)`` array of the network's input shape and bit width."""
+        shape = tuple(self.network.input_shape)
+        if not isinstance(images, np.ndarray):
+            raise InputError(f"images must be a numpy array of shape (N, {', '.join(map(str, shape))}), "
+                             f"not {type(images).__name__}")
+        if images.ndim != 4 or tuple(images.shape[1:]) != shape:
+            hint = " (one image: pass images[None])" if tuple(images.shape) == shape else ""
+            raise InputError(f"images must have shape (N, {', '.join(map(str, shape))}), not {images.shape}{hint}")
+        if len(images) == 0:
+            raise InputError("images is empty: need at least one image")
+        if images.dtype.kind not in "ui":
+            raise InputError(f"images must be integers (uint8 pixels 0..{(1 << self.network.input_bits) - 1}), "
+                             f"not {images.dtype}; convert explicitly, e.g. np.round(x * 255).astype(np.uint8)")
+        hi = (1 << self.network.input_bits) - 1
+        lo_v, hi_v = int(images.min()), int(images.max())
+        if lo_v < 0 or hi_v > hi:
+            raise InputError(f"pixel values {lo_v}..{hi_v} are outside the network's {self.network.input_bits}-bit "
+                             f"input range 0..{hi}")
+        return images
+
+    # ---- inference
+    def _buffers_for(self, n: int):
+        if self._buffers is None or len(self._buffers[0]) < n:
+            self._buffers = (self.transport.allocate((n, self.in_frame_bytes), np.uint8),
+                             self.transport.allocate((n, self.out_frame_bytes), np.uint8))
+        return self._buffers
+
+    def pack(self, images: np.ndarray) -> np.ndarray:
+        """Images -> the input bytes of the DMA (NHWC pixels, SPEC stream format)."""
+        x = images.transpose(0, 2, 3, 1).reshape(len(images), -1)
+        return pack_frames(x, self.stream["in_bits"], self.stream["in_elems"], self.in_beat_bytes)
+
+    def unpack(self, data: np.ndarray) -> np.ndarray:
+        """Output bytes of the DMA -> integer scores ``(N, classes)``."""
+        v = unpack_frames(data, self.stream["out_bits"], self.stream["out_elems"], self.out_beat_bytes,
+                          self.stream["out_signed"])
+        return v[:, : self.network.num_classes]
+
+    def _run_batch(self, frames: np.ndarray) -> np.ndarray:
+        n = len(frames)
+        inbuf, outbuf = self._buffers_for(min(self.batch_size, max(n, 1)))
+        inbuf[:n] = frames
+        inbuf.flush()
+        self.transport.dma.start(inbuf.physical_address, n * self.in_frame_bytes, outbuf.physical_address,
+                                 n * self.out_frame_bytes)
+        got = self.transport.dma.wait()
+        if got != n * self.out_frame_bytes:
+            raise TransportError(f"received {got} bytes for {n} frames; expected {n * self.out_frame_bytes}")
+        outbuf.invalidate()
+        return np.array(outbuf[:n])
+
+    def scores(self, images: np.ndarray) -> np.ndarray:
+        """Integer output scores ``(N, classes)``, equal to ``dietsnn.ref.run_network(...).scores``."""
+        images = self.check_images(images)
+        packed = self.pack(images)
+        out = [self._run_batch(packed[i:i + self.batch_size]) for i in range(0, len(packed), self.batch_size)]
+        return self.unpack(np.concatenate(out))
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """Labels ``(N,)``: the index of the largest score (the lowest index on ties, SPEC)."""
+        return predict_label(self.scores(images))
+
+    def observed_spikes(self) -> dict | None:
+        """Spikes per layer that the last batch produced in the simulated RTL (``sim`` only; None on a board)."""
+        run = self.transport.last_run
+        if run is None or not run.taps:
+            return None
+        return {t["layer"]: int(run.taps[t["layer"]][:, : t["per_beat"] * t["T"]].sum())
+                for t in self.transport.harness.info["taps"]}
+
+    def throughput_test(self, frames: int = 1000, seed: int = 0) -> dict:
+        """Frames per second and latency on random images (batches of ``batch_size``, then one frame alone).
+
+        On the board these are wall-clock numbers. In simulation the wall clock
+        measures the simulator, so the result adds the simulated clock cycles and
+        the frame rate and latency they mean at the build's clock.
+        """
+        if frames < 1:
+            raise InputError(f"frames must be at least 1, not {frames}")
+        rng = np.random.default_rng(seed)
+        hi = 1 << self.network.input_bits
+        images = rng.integers(0, hi, (frames, *self.network.input_shape)).astype(np.uint8)
+        t0 = time.perf_counter()
+        self.scores(images)
+        wall = time.perf_counter() - t0
+        run = self.transport.last_run
+        t1 = time.perf_counter()
+        self.scores(images[:1])
+        latency = time.perf_counter() - t1
+        result = {"transport": self.transport.name, "frames": frames, "batch_size": self.batch_size,
+                  "seconds": wall, "fps": frames / wall, "latency_ms": latency * 1e3}
+        if self.transport.name == "sim":
+            one = self.transport.last_run
+            done = run.frame_done
+            steady = float(np.median(np.diff(done[len(done) // 2:]))) if len(done) > 3 else None
+            lat_cycles = int(one.frame_done[0] - one.frame_start[0])
+            result["simulated"] = {"cycles_per_frame": steady, "latency_cycles": lat_cycles,
+                                   "clock_mhz": self.clock_mhz}
+            if self.clock_mhz and steady:
+                result["simulated"]["fps_at_clock"] = self.clock_mhz * 1e6 / steady
+                result["simulated"]["latency_us_at_clock"] = lat_cycles / self.clock_mhz
+        return result

@@ -1,0 +1,84 @@
+"""Run the compiled Verilator model of the accelerator (``dietsnn_sim``, built by ``sim/harness.py``).
+
+Only numpy and the standard library: the driver's ``sim`` transport uses it,
+and so do the RTL benchmarks. The harness folder holds the executable, the
+``.mem`` files it reads and ``harness.json`` (stream formats, parameters, taps).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import TransportError
+
+
+@dataclass
+class HarnessRun:
+    """What one run of the simulated accelerator returned."""
+
+    output: np.ndarray  #: the bytes the accelerator streamed out (uint8)
+    cycles: int  #: clock cycles from reset release to the last output beat
+    frame_start: np.ndarray  #: cycle each frame's first input beat was accepted
+    frame_done: np.ndarray  #: cycle each frame's last output beat left
+    taps: dict = field(default_factory=dict)  #: layer -> (beats, width) spike counts summed over frames
+
+
+class Harness:
+    """The simulated accelerator of one build."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        info = self.folder / "harness.json"
+        if not info.is_file():
+            raise TransportError(f"{info}: no simulation harness here (build one with "
+                                 "`dietsnn deploy BUILD`, which runs sim/harness.py)")
+        self.info = json.loads(info.read_text())
+        self.exe = self.folder / self.info["exe"]
+        if not self.exe.is_file():
+            raise TransportError(f"{self.exe}: the harness executable is missing (rebuild with `dietsnn deploy BUILD`)")
+        p = self.info["parameters"]
+        self.in_frame_bytes = p["IN_BEATS"] * p["AXIS_IN_WIDTH"] // 8
+        self.out_frame_bytes = p["OUT_BEATS"] * p["AXIS_OUT_WIDTH"] // 8
+
+    @property
+    def network_id(self) -> int:
+        return int(self.info["parameters"]["NETWORK_ID"])
+
+    def run(self, data: np.ndarray, batch: int | None = None, idle: float = 0.0, backpressure: float = 0.0,
+            seed: int = 1, taps: bool = False, max_stall: int = 2_000_000) -> HarnessRun:
+        """Stream ``data`` (whole frames of input bytes) through the model, TLAST after every ``batch`` frames."""
+        data = np.ascontiguousarray(data, dtype=np.uint8).reshape(-1)
+        if data.size == 0 or data.size % self.in_frame_bytes:
+            raise TransportError(f"{data.size} input bytes are not a positive whole number of frames of "
+                                 f"{self.in_frame_bytes} bytes")
+        frames = data.size // self.in_frame_bytes
+        with tempfile.TemporaryDirectory(prefix="dietsnn_sim_") as tmp:
+            tmp = Path(tmp)
+            data.tofile(tmp / "in.bin")
+            cmd = [str(self.exe), "--in", str(tmp / "in.bin"), "--out", str(tmp / "out.bin"), "--frames", str(frames),
+                   "--batch", str(batch or frames), "--idle", repr(idle), "--backpressure", repr(backpressure),
+                   "--seed", str(seed), "--stats", str(tmp / "stats.json"), "--mem-dir", str(self.folder.resolve()),
+                   "--max-stall", str(max_stall)]
+            if taps:
+                cmd += ["--taps", str(tmp / "taps.bin")]
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            if res.returncode != 0:
+                raise TransportError(f"simulated accelerator failed (exit {res.returncode}): {res.stderr.strip()}")
+            out = np.fromfile(tmp / "out.bin", dtype=np.uint8)
+            stats = json.loads((tmp / "stats.json").read_text())
+            tap_counts = {}
+            if taps:
+                raw = np.fromfile(tmp / "taps.bin", dtype=np.uint64)
+                off = 0
+                for t in self.info["taps"]:
+                    n = t["beats"] * t["width"]
+                    tap_counts[t["layer"]] = raw[off:off + n].reshape(t["beats"], t["width"]).astype(np.int64)
+                    off += n
+        return HarnessRun(out, int(stats["cycles"]), np.array(stats["frame_start"], np.int64),
+                          np.array(stats["frame_done"], np.int64), tap_counts)
