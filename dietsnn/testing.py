@@ -6,9 +6,8 @@ import os
 
 import numpy as np
 
+from .datasets import FMNIST_DIR
 from .netfile import IntNetwork, Layer
-
-FMNIST_DIR = "/usr/share/datasets/fashion-mnist"
 
 
 def random_network(rng: np.random.Generator, T: int = 5, weight_bits: int = 4, in_shape=(1, 8, 8),
