@@ -15,7 +15,7 @@ BOARD     ?= zcu104
 FPS       ?= 50000
 CLOCK_MHZ ?= 200
 
-.PHONY: help setup test test-fast demo train export evaluate compile estimate bench bench-train bench-lowering bench-blocks clean
+.PHONY: help setup test test-fast demo train export evaluate compile estimate stitch sim deploy bench bench-train bench-lowering bench-blocks bench-network clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -29,16 +29,26 @@ test:  ## run the whole test suite (tests/ and sim/), without slow/vivado/board 
 test-fast:  ## the integer-reference unit tests only (seconds)
 	$(ENV) python -m pytest tests/dietsnn $(PYTEST_ARGS)
 
-demo:  ## the flow on the shipped fmnist network: compile -> check on real images -> report (minutes)
+demo:  ## the flow on the shipped fmnist network: compile -> stitch -> RTL check on real images -> report (minutes)
 	$(ENV) dietsnn compile $(RUN) --board $(BOARD) --fps $(FPS) --clock-mhz $(CLOCK_MHZ) --out $(BUILD)
-	$(ENV) python -m bench.lowering --limit 300 --out $(BUILD)/demo_lowering.json > /dev/null && echo "golden == qonnx == dataflow on 300 test images (see $(BUILD)/demo_lowering.json)"
-	$(ENV) dietsnn evaluate $(RUN) --split test
+	$(ENV) dietsnn stitch $(BUILD)
+	$(ENV) python -m bench.network --build $(BUILD) --limit 300 --skip-synth --skip-finn --out $(BUILD)/demo_network.json
+	$(ENV) dietsnn estimate $(BUILD)
 
 compile:  ## lower RUN to FINN dataflow layers folded for FPS at CLOCK_MHZ on BOARD, into BUILD
 	$(ENV) dietsnn compile $(RUN) --board $(BOARD) --fps $(FPS) --clock-mhz $(CLOCK_MHZ) --out $(BUILD)
 
 estimate: compile  ## per-layer folding, cycles, widths and LUT/BRAM/DSP estimates of the default build
 	$(ENV) dietsnn estimate $(BUILD)
+
+stitch: compile  ## every layer's RTL + the top into BUILD/rtl, FIFOs sized by simulation
+	$(ENV) dietsnn stitch $(BUILD)
+
+sim:  ## the RTL testbenches (blocks, HLS C-simulation, the stitched accelerator on real images)
+	$(ENV) python -m pytest sim $(PYTEST_ARGS)
+
+deploy: stitch  ## BUILD/deploy: driver, notebook, network and the Verilator model (sim transport)
+	$(ENV) dietsnn deploy $(BUILD)
 
 train:  ## train CONFIG (default fmnist) into OUT (default runs/CONFIG): ANN twin -> conversion -> DIET-SNN
 	$(ENV) dietsnn train --config $(CONFIG) --out $(OUT)
@@ -58,7 +68,10 @@ bench-lowering:  ## golden vs QONNX vs dataflow on all 10,000 test images -> ben
 bench-blocks:  ## Yosys LUT/FF/BRAM/DSP of every block of the fmnist build vs the estimator -> bench/results/blocks.json
 	$(ENV) python -m bench.blocks
 
-bench: bench-train bench-lowering bench-blocks  ## every benchmark (writes bench/results/*.json) and the slow tests
+bench-network:  ## the stitched fmnist accelerator on all 10,000 test images in RTL, Yosys, FINN ANN side by side -> bench/results/network.json
+	$(ENV) python -m bench.network
+
+bench: bench-train bench-lowering bench-blocks bench-network  ## every benchmark (writes bench/results/*.json) and the slow tests
 	$(ENV) python -m pytest -m slow $(PYTEST_ARGS)
 
 clean:  ## remove build outputs (keeps .venv and the shipped model)

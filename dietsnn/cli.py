@@ -81,16 +81,14 @@ def predict_scores(net, images, level: str, build: str | None = None):
         scores = execute_dataflow(model, images)
         return scores, predict_label(scores)
     if level == "rtl":
-        import tempfile
-
-        from sim.rtl_predict import simulate_images
+        from sim.harness import build_harness, run_images
 
         from .ref import predict_label
 
         if not build:
             raise ValueError("--level rtl needs --build (a folder made by `dietsnn compile` and `dietsnn stitch`)")
-        with tempfile.TemporaryDirectory(prefix="dietsnn-rtl-") as work:
-            scores = simulate_images(build, images, work)["scores"]  # the testbench fails on any mismatch
+        values, _ = run_images(build_harness(build), images)  # the Verilator model of BUILD's stitched RTL
+        scores = values[:, : net.num_classes]
         return scores, predict_label(scores)
     raise ValueError(f"--level {level!r}: expected one of {', '.join(LEVELS)}")
 
@@ -162,6 +160,26 @@ def cmd_stitch(a) -> int:
     return 0
 
 
+def cmd_deploy(a) -> int:
+    from hw.package import assemble_deploy
+
+    out = Path(a.out) if a.out else Path(a.build) / "deploy"
+    entries = assemble_deploy(a.build, out)
+    if not a.no_sim:
+        import shutil
+
+        from sim.harness import build_harness
+
+        harness = build_harness(a.build)  # cached in BUILD/sim_harness
+        shutil.rmtree(out / "sim_harness", ignore_errors=True)
+        shutil.copytree(harness, out / "sim_harness")
+        entries = sorted(out.iterdir())
+    print(f"{out}: " + ", ".join(e.name for e in entries))
+    print(f"run it: cd {out}/notebooks && jupyter notebook dietsnn_inference.ipynb (on a board: copy {out} there "
+          "first, see its README.md)")
+    return 0
+
+
 def cmd_estimate(a) -> int:
     path = Path(a.build) / "report.txt"
     if not path.is_file():
@@ -225,6 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--size-fifos", type=int, default=3, metavar="FRAMES",
                     help="size FIFOs by simulating FRAMES frames with FINN's fifo_gauge (0 = keep depth 2)")
     st.set_defaults(fn=cmd_stitch)
+
+    dp = sub.add_parser("deploy", help="assemble BUILD/deploy: driver, notebook, network, and the Verilator "
+                                       "model for the sim transport")
+    dp.add_argument("build", nargs="?", default="build/fmnist", help="a compiled and stitched build")
+    dp.add_argument("--out", help="deploy folder (default BUILD/deploy)")
+    dp.add_argument("--no-sim", action="store_true", help="skip building the simulation model (board-only package)")
+    dp.set_defaults(fn=cmd_deploy)
 
     es = sub.add_parser("estimate", help="print the summary of a compiled build")
     es.add_argument("build", nargs="?", default="build/fmnist")

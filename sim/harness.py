@@ -146,3 +146,23 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
     shutil.rmtree(out / "obj", ignore_errors=True)  # the executable is all that is needed
     info_path.write_text(json.dumps(info, indent=2))
     return out
+
+
+def run_images(harness, images: np.ndarray, batch: int = 100, **options):
+    """Stream uint8 images ``(N, C, H, W)`` through a built harness (a ``Harness`` or its folder).
+
+    Returns ``(scores (N, classes) int64, HarnessRun)``: the scores the RTL produced, unpacked with the
+    SPEC stream format; ``options`` go to ``Harness.run`` (idle, backpressure, seed, taps).
+    """
+    from deploy.dietsnn_driver.harness import Harness
+    from dietsnn.ref.streams import pack_frames, unpack_frames
+
+    h = harness if isinstance(harness, Harness) else Harness(harness)
+    p, s = h.info["parameters"], h.info["stream"]
+    images = np.asarray(images)
+    frames = pack_frames(images.transpose(0, 2, 3, 1).reshape(len(images), -1), s["in_bits"], s["in_elems"],
+                         p["AXIS_IN_WIDTH"] // 8)
+    run = h.run(frames, batch=batch, **options)
+    values = unpack_frames(run.output.reshape(len(images), -1), s["out_bits"], s["out_elems"],
+                           p["AXIS_OUT_WIDTH"] // 8, s["out_signed"])
+    return values, run

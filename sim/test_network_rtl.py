@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from dietsnn.testing import fmnist_available, random_network
-from dietsnn.cli import DEFAULT_RUN
 from hw.compile import CompileOptions, compile_network
 from sim.accelerator import stitch_build
 from sim.rtl_predict import simulate_images
@@ -20,18 +19,8 @@ def build_design(net_path, build, fps):
 
 
 @pytest.fixture(scope="module")
-def fmnist_build(tmp_path_factory):
-    build = tmp_path_factory.mktemp("fmnist_build")
-    report = build_design(DEFAULT_RUN / "network.snn.npz", build, 50000)
-    return build, report
-
-
-@pytest.fixture(scope="module")
-def test_images():
-    from quant_train.config import load_config
-    from quant_train.data import load_split
-
-    return load_split(load_config("fmnist"), "test").limit(300).images.numpy()
+def test_images(fmnist_test_images):
+    return fmnist_test_images[0]
 
 
 def test_fmnist_300_real_images_equal_golden_and_meet_the_folding_bound(fmnist_build, test_images, tmp_path):
@@ -62,3 +51,10 @@ def test_second_network_other_T_weight_width_no_pooling(tmp_path):
     assert report["T"] == 8
     images = rng.integers(0, 256, (12, 2, 10, 10)).astype(np.uint8)
     simulate_images(tmp_path / "build", images, tmp_path / "sim")
+    # the same RTL through `dietsnn predict --level rtl` (the stand-alone Verilator harness of dietsnn_accel)
+    from dietsnn.cli import predict_scores
+    from dietsnn.ref import run_network
+
+    scores, pred = predict_scores(net, images, "rtl", str(tmp_path / "build"))
+    golden = run_network(net, images)
+    assert np.array_equal(scores, golden.scores) and np.array_equal(pred, golden.pred)

@@ -62,6 +62,7 @@ class Accelerator:
         self.out_frame_bytes = self.params["OUT_BEATS"] * self.out_beat_bytes
         self.batch_size = self._check_batch(batch_size)
         self._buffers = None
+        self._observed: dict[str, int] = {}
 
     # ---- input checks: nothing is cast, clipped or reshaped silently
     @staticmethod
@@ -120,11 +121,17 @@ class Accelerator:
         if got != n * self.out_frame_bytes:
             raise TransportError(f"received {got} bytes for {n} frames; expected {n * self.out_frame_bytes}")
         outbuf.invalidate()
+        run = self.transport.last_run
+        if run is not None and run.taps:
+            for t in self.transport.harness.info["taps"]:
+                spikes = int(run.taps[t["layer"]][:, : t["per_beat"] * t["T"]].sum())
+                self._observed[t["layer"]] = self._observed.get(t["layer"], 0) + spikes
         return np.array(outbuf[:n])
 
     def scores(self, images: np.ndarray) -> np.ndarray:
         """Integer output scores ``(N, classes)``, equal to ``dietsnn.ref.run_network(...).scores``."""
         images = self.check_images(images)
+        self._observed = {}
         packed = self.pack(images)
         out = [self._run_batch(packed[i:i + self.batch_size]) for i in range(0, len(packed), self.batch_size)]
         return self.unpack(np.concatenate(out))
@@ -134,12 +141,9 @@ class Accelerator:
         return predict_label(self.scores(images))
 
     def observed_spikes(self) -> dict | None:
-        """Spikes per layer that the last batch produced in the simulated RTL (``sim`` only; None on a board)."""
-        run = self.transport.last_run
-        if run is None or not run.taps:
-            return None
-        return {t["layer"]: int(run.taps[t["layer"]][:, : t["per_beat"] * t["T"]].sum())
-                for t in self.transport.harness.info["taps"]}
+        """Spikes per spiking layer that the simulated RTL produced during the last ``scores``/``predict`` call,
+        counted on the layers' output streams (``sim`` only: the board has no spike monitors, None there)."""
+        return dict(self._observed) if self._observed else None
 
     def throughput_test(self, frames: int = 1000, seed: int = 0) -> dict:
         """Frames per second and latency on random images (batches of ``batch_size``, then one frame alone).
