@@ -58,3 +58,9 @@ def test_second_network_other_T_weight_width_no_pooling(tmp_path):
     scores, pred = predict_scores(net, images, "rtl", str(tmp_path / "build"))
     golden = run_network(net, images)
     assert np.array_equal(scores, golden.scores) and np.array_equal(pred, golden.pred)
+    # several DMA batches in flight (TLAST checked by the harness on every frame) under gaps and backpressure
+    from sim.harness import build_harness, run_images
+
+    values, run = run_images(build_harness(tmp_path / "build"), images, batch=5, idle=0.3, backpressure=0.4)
+    assert np.array_equal(values[:, : net.num_classes], golden.scores)
+    assert (np.diff(run.frame_done) > 0).all()
