@@ -3,8 +3,11 @@
 FINN's ``SpecializeLayers`` picks them by name (``<op>_hls`` / ``<op>_rtl``).
 They execute the abstraction layer's Python model for ``exec_mode`` ``""``,
 ``"python"`` and ``"cppsim"`` (the Python model *is* the C-simulation
-reference). Their HLS C++ and RTL generation is the hardware-blocks issue's
-work; until then asking for it raises ``HardwareCodeUnavailable`` naming the node.
+reference). The RTL variants generate their HDL through ``rtl_codegen``; the
+HLS variants generate their C++ top, a Vitis HLS script and an RTL wrapper
+through ``hls_codegen`` (``code_generation_ipgen``). FINN's own HLS code
+templates (``global_includes``, ``docompute``, ... for finn-hlslib) are not
+used: asking for them raises ``HardwareCodeUnavailable`` naming the node.
 """
 
 from __future__ import annotations
@@ -38,12 +41,13 @@ def _unavailable(style, what):
 
 def make_variants(base: type, generate_hdl=None) -> tuple[type, type]:
     """``(<base>_hls, <base>_rtl)`` classes for one abstraction-layer op (``generate_hdl`` for the RTL one)."""
-    from . import rtl_codegen
+    from . import hls_codegen, rtl_codegen
 
     def hls_attrs(self):
         attrs = base.get_nodeattr_types(self)
         attrs.update(HLSBackend.get_nodeattr_types(self))
         attrs["exec_mode"] = ("s", False, "python", EXEC_MODES)
+        attrs["gen_top_module"] = ("s", False, "")  #: the RTL wrapper hls_codegen writes (as RTLBackend's)
         return attrs
 
     def rtl_attrs(self):
@@ -57,6 +61,9 @@ def make_variants(base: type, generate_hdl=None) -> tuple[type, type]:
         "get_nodeattr_types": hls_attrs,
         "execute_node": _python_or_fail(base, "HLS"),
         **{m: _unavailable("HLS", m) for m in ("global_includes", "defines", "docompute", "blackboxfunction")},
+        "code_generation_ipgen": hls_codegen.code_generation_ipgen,
+        "get_rtl_file_list": hls_codegen.get_rtl_file_list,
+        "ipgen_singlenode_code": hls_codegen.ipgen_singlenode_code,
     })
     rtl_methods = {m: _unavailable("RTL", m) for m in ("generate_hdl", "get_rtl_file_list", "code_generation_ipi")}
     if generate_hdl is not None:
