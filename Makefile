@@ -14,8 +14,10 @@ BUILD     ?= build/fmnist
 BOARD     ?= zcu104
 FPS       ?= 50000
 CLOCK_MHZ ?= 200
+IMPL      ?= rtl
+SIZE_FIFOS ?= 3
 
-.PHONY: help setup test test-fast demo train export evaluate compile estimate stitch sim deploy bench bench-train bench-lowering bench-blocks bench-network clean
+.PHONY: help setup test test-fast demo train export evaluate compile estimate stitch sim deploy bitstream bench bench-train bench-lowering bench-blocks bench-network clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -49,6 +51,9 @@ sim:  ## the RTL testbenches (blocks, HLS C-simulation, the stitched accelerator
 
 deploy: stitch  ## BUILD/deploy: driver, notebook, network and the Verilator model (sim transport)
 	$(ENV) dietsnn deploy $(BUILD)
+
+bitstream:  ## BUILD/deploy/dietsnn.{bit,hwh} for BOARD (IMPL=rtl|hls); without Vivado: all sources + TCL, then a clear stop
+	$(ENV) dietsnn bitstream $(RUN) --board $(BOARD) --fps $(FPS) --clock-mhz $(CLOCK_MHZ) --impl $(IMPL) --size-fifos $(SIZE_FIFOS) --out $(BUILD)
 
 train:  ## train CONFIG (default fmnist) into OUT (default runs/CONFIG): ANN twin -> conversion -> DIET-SNN
 	$(ENV) dietsnn train --config $(CONFIG) --out $(OUT)

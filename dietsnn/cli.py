@@ -180,6 +180,27 @@ def cmd_deploy(a) -> int:
     return 0
 
 
+def cmd_bitstream(a) -> int:
+    from .bitstream import EXIT_STOPPED, BitstreamOptions, VendorToolFailed, VendorToolMissing, run_bitstream
+
+    opts = BitstreamOptions(network=Path(a.run), out=Path(a.out), board=a.board, fps=a.fps, clock_mhz=a.clock_mhz,
+                            impl=a.impl, size_fifos=a.size_fifos, jobs=a.jobs, any_tool_version=a.any_tool_version)
+    try:
+        result = run_bitstream(opts)
+    except VendorToolMissing as e:
+        print(e.result.message, file=sys.stderr)
+        return EXIT_STOPPED
+    except VendorToolFailed as e:
+        print(f"dietsnn bitstream: error: {e}", file=sys.stderr)
+        return 1
+    print(result.message)
+    if not result.build_report["timing_met"]:
+        print(f"dietsnn bitstream: timing is not met at {a.clock_mhz:g} MHz; the bitstream may not work "
+              "(lower --clock-mhz)", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_estimate(a) -> int:
     path = Path(a.build) / "report.txt"
     if not path.is_file():
@@ -250,6 +271,21 @@ def build_parser() -> argparse.ArgumentParser:
     dp.add_argument("--out", help="deploy folder (default BUILD/deploy)")
     dp.add_argument("--no-sim", action="store_true", help="skip building the simulation model (board-only package)")
     dp.set_defaults(fn=cmd_deploy)
+
+    b = sub.add_parser("bitstream", help="compile, stitch, generate the Vivado / Vitis HLS project and, with the "
+                                         "tools installed, build BUILD/deploy/dietsnn.{bit,hwh}")
+    b.add_argument("run", nargs="?", default=str(DEFAULT_RUN), help="run folder or .snn.npz (default: shipped fmnist)")
+    b.add_argument("--board", default="zcu104", help="a Zynq board of FINN's table (default zcu104)")
+    b.add_argument("--fps", type=float, default=50000.0, help="target frames per second (default 50000)")
+    b.add_argument("--clock-mhz", type=float, default=200.0, help="PL clock in MHz (default 200)")
+    b.add_argument("--impl", default="rtl", choices=["rtl", "hls"], help="RTL blocks or HLS blocks (Vitis HLS)")
+    b.add_argument("--out", default="build/fmnist", help="build folder (default build/fmnist)")
+    b.add_argument("--size-fifos", type=int, default=3, metavar="FRAMES",
+                   help="size FIFOs by simulating FRAMES frames (0 = keep depth 2)")
+    b.add_argument("--jobs", type=int, help="parallel Vivado jobs (default: the CPU count)")
+    b.add_argument("--any-tool-version", action="store_true",
+                   help="run Vivado / Vitis HLS even when the version is not 2022.2 or 2024.2")
+    b.set_defaults(fn=cmd_bitstream)
 
     es = sub.add_parser("estimate", help="print the summary of a compiled build")
     es.add_argument("build", nargs="?", default="build/fmnist")

@@ -1,0 +1,170 @@
+"""The Vivado / Vitis HLS scripts of a stitched build, rendered from ``hw/templates/vivado``.
+
+``write_scripts(build, board, clock_mhz)`` reads ``BUILD/stitched.json`` (made
+by ``dietsnn stitch``) and writes into ``BUILD/bitstream/``:
+
+* ``build.tcl``: the whole Vivado flow (sources the three below);
+* ``project.tcl``: ``create_project`` for the board's part and board part,
+  every file of ``BUILD/rtl`` (and the Verilog of the HLS layers);
+* ``block_design.tcl``: PS with the board preset, PL clock at ``clock_mhz``,
+  ``axi_dma_0`` (simple mode), ``dietsnn_accel_0``, interconnects, interrupts,
+  addresses, ``validate_bd_design``, ``make_wrapper``;
+* ``implement.tcl``: synthesis, implementation, bitstream, utilization and
+  timing reports, ``BUILD/deploy/dietsnn.{bit,hwh}``;
+* ``dietsnn_accel_bd.v``: the Verilog face of ``dietsnn_accel`` that the
+  block design references;
+* ``run_vivado.sh``: Vitis HLS for each HLS layer (``IMPL=hls``), then Vivado.
+
+Each HLS layer's own ``hls_synth.tcl`` is written by its node's code
+generation (``hw/finn_ops/hls_codegen.py``) into ``BUILD/ip/<layer>/``.
+Nothing here runs a vendor tool.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from ..boards import Board
+from ..finn_ops.hls_codegen import HLS_TCL, hls_project
+from .tools import SUPPORTED_VERSIONS
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "vivado"
+FOLDER = "bitstream"  #: BUILD/bitstream
+TCL_SCRIPTS = ("build.tcl", "project.tcl", "block_design.tcl", "implement.tcl")
+WRAPPER = "dietsnn_accel_bd.v"
+RUN_SCRIPT = "run_vivado.sh"
+ACCEL_PARAMETERS = ("IN_WIDTH", "OUT_WIDTH", "AXIS_IN_WIDTH", "AXIS_OUT_WIDTH", "IN_BEATS", "OUT_BEATS", "BATCHES",
+                    "NETWORK_ID")
+
+
+@dataclass(frozen=True)
+class HlsLayerScript:
+    """Where one HLS layer's Vitis HLS run lives, relative to the build folder."""
+
+    layer: str  #: node name, e.g. conv1
+    script: str  #: ip/<layer>/hls_synth.tcl
+    verilog_dir: str  #: ip/<layer>/project_<layer>_hls/sol1/syn/verilog (exists once Vitis HLS ran)
+
+
+@dataclass(frozen=True)
+class VivadoScripts:
+    """The generated scripts of one build."""
+
+    folder: Path  #: BUILD/bitstream
+    hls: tuple  #: HlsLayerScript per HLS layer, in dataflow order
+
+    @property
+    def build_tcl(self) -> Path:
+        return self.folder / "build.tcl"
+
+    @property
+    def run_script(self) -> Path:
+        return self.folder / RUN_SCRIPT
+
+    def tcl_files(self) -> list[Path]:
+        """Every generated TCL script: the Vivado ones and each HLS layer's."""
+        build = self.folder.parent
+        return [self.folder / n for n in TCL_SCRIPTS] + [build / h.script for h in self.hls]
+
+    def files(self) -> list[Path]:
+        return self.tcl_files() + [self.folder / WRAPPER, self.run_script]
+
+
+def _tcl(value) -> str:
+    """A TCL word in braces."""
+    return "{" + str(value) + "}"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["tcl"] = _tcl
+    return env
+
+
+def load_stitched(build: str | Path) -> dict:
+    """``BUILD/stitched.json`` with the fields the scripts need, else an error naming what is missing."""
+    path = Path(build) / "stitched.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no stitched design (run `dietsnn stitch {build}` first)")
+    meta = json.loads(path.read_text())
+    for key in ("sources", "mem_files", "nodes", "accel"):
+        if key not in meta:
+            raise KeyError(f"{path}: no {key!r} field (stitched by an older version? run `dietsnn stitch` again)")
+    params = meta["accel"].get("parameters", {})
+    missing = [p for p in ACCEL_PARAMETERS if p not in params]
+    if missing:
+        raise KeyError(f"{path}: accel.parameters lacks {', '.join(missing)}")
+    return meta
+
+
+def hls_layers(build: str | Path, meta: dict) -> tuple:
+    """The HLS layers of a stitched build (nodes ``*_hls``), with their generated Vitis HLS scripts."""
+    build = Path(build)
+    layers = []
+    for node in meta["nodes"]:
+        if not node["op_type"].endswith("_hls"):
+            continue
+        name = node["name"]
+        script = Path("ip") / name / HLS_TCL
+        if not (build / script).is_file():
+            raise FileNotFoundError(f"{build / script}: missing Vitis HLS script of layer {name} "
+                                    "(stitch the build again)")
+        layers.append(HlsLayerScript(name, script.as_posix(),
+                                     (Path("ip") / name / hls_project(name) / "sol1" / "syn" / "verilog").as_posix()))
+    return tuple(layers)
+
+
+def dma_config(board: Board, params: dict) -> dict:
+    """AXI DMA widths: memory side at least 32 bits (and the stream's width), 64-bit addresses on Zynq UltraScale+,
+    byte realignment (DRE, available up to 64-bit streams) so buffers need no alignment beyond a byte."""
+    ain, aout = int(params["AXIS_IN_WIDTH"]), int(params["AXIS_OUT_WIDTH"])
+    return {"addr_width": 64 if board.family == "zynq_us+" else 32,
+            "mm2s_mm_width": max(32, ain), "s2mm_mm_width": max(32, aout),
+            "mm2s_dre": int(ain <= 64), "s2mm_dre": int(aout <= 64)}
+
+
+def _param_values(params: dict) -> list[tuple[str, str]]:
+    out = []
+    for name in ACCEL_PARAMETERS:
+        v = int(params[name])
+        out.append((name, f"0x{v:08X}" if name == "NETWORK_ID" else str(v)))
+    return out
+
+
+def write_scripts(build: str | Path, board: Board, clock_mhz: float, impl: str = "rtl",
+                  jobs: int | None = None) -> VivadoScripts:
+    """Render every script for ``build`` (already stitched) into ``BUILD/bitstream``; returns what was written."""
+    build = Path(build)
+    if board.board_part is None:
+        raise ValueError(f"board {board.name}: FINN's Zynq shell template has no board part for it, so the "
+                         "processing system cannot be configured from a board preset")
+    meta = load_stitched(build)
+    missing = [s for s in meta["sources"] + meta["mem_files"] if not (build / "rtl" / s).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{build / 'rtl'}: missing {', '.join(missing[:5])}"
+                                f"{' ...' if len(missing) > 5 else ''} listed in stitched.json (stitch again)")
+    params = meta["accel"]["parameters"]
+    hls = hls_layers(build, meta)
+    if impl == "hls" and not hls:
+        raise ValueError(f"{build}: IMPL=hls but the stitched design has no HLS layers (compile with --impl hls)")
+    folder = build / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    ctx = dict(board=board, clock_mhz=f"{float(clock_mhz):g}", impl=impl, p=params, params=_param_values(params),
+               dma=dma_config(board, params), zynq_us=board.family == "zynq_us+", sources=meta["sources"],
+               mem_files=meta["mem_files"], hls_layers=hls, jobs=int(jobs or os.cpu_count() or 1),
+               versions=" or ".join(SUPPORTED_VERSIONS))
+    env = _environment()
+    for name in TCL_SCRIPTS:
+        (folder / name).write_text(env.get_template(f"{name}.j2").render(**ctx))
+    (folder / WRAPPER).write_text(env.get_template(f"{WRAPPER}.j2").render(**ctx))
+    run = folder / RUN_SCRIPT
+    run.write_text(env.get_template(f"{RUN_SCRIPT}.j2").render(**ctx))
+    run.chmod(run.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return VivadoScripts(folder, hls)
