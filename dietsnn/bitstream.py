@@ -247,7 +247,7 @@ def _artifacts(build: Path, scripts) -> dict:
     return {"compile": rel(compiled),
             "rtl": rel([build / "stitched.json"] + [build / "rtl" / s for s in meta["sources"] + meta["mem_files"]]),
             "hls": rel(hls),
-            "vivado_scripts": rel(scripts.files()),
+            "vivado_scripts": rel(f for f in scripts.files() if f.parent == scripts.folder),
             "constraints": [],
             "deploy": rel(sorted(p for p in (build / DEPLOY).rglob("*") if p.is_file() and "__pycache__" not in p.parts))}
 
