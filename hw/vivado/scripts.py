@@ -23,7 +23,6 @@ Nothing here runs a vendor tool.
 from __future__ import annotations
 
 import json
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,7 +157,7 @@ def write_scripts(build: str | Path, board: Board, clock_mhz: float, impl: str =
     folder.mkdir(parents=True, exist_ok=True)
     ctx = dict(board=board, clock_mhz=f"{float(clock_mhz):g}", impl=impl, p=params, params=_param_values(params),
                dma=dma_config(board, params), zynq_us=board.family == "zynq_us+", sources=meta["sources"],
-               mem_files=meta["mem_files"], hls_layers=hls, jobs=int(jobs or os.cpu_count() or 1),
+               mem_files=meta["mem_files"], hls_layers=hls, jobs=int(jobs) if jobs else None,
                versions=" or ".join(SUPPORTED_VERSIONS))
     env = _environment()
     for name in TCL_SCRIPTS:
