@@ -22,6 +22,10 @@ def stitch_build(build: str | Path, size_frames: int = 3) -> tuple[StitchedDesig
     if not report_path.is_file():
         raise FileNotFoundError(f"{report_path}: no compiled build (run `dietsnn compile` first)")
     report = json.loads(report_path.read_text())
+    if size_frames > 0 and report.get("impl") == "hls":
+        raise ValueError(f"{build} was compiled with --impl hls: its layers have no RTL before Vitis HLS runs, so "
+                         "FIFOs cannot be sized by simulation here; stitch with --size-fifos 0, or size them on an "
+                         "--impl rtl build of the same network (what `dietsnn bitstream --impl hls` does)")
     clk_ns = 1000.0 / report["clock_mhz"]
     design = stitch(load_dataflow(build), build, report["part"], clk_ns)
     record = None

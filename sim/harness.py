@@ -100,6 +100,10 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
     meta = json.loads(meta_path.read_text())
     if "accel" not in meta:
         raise ValueError(f"{meta_path}: no 'accel' entry (stitched by an older version; run `dietsnn stitch` again)")
+    report = build / "report.json"
+    if report.is_file() and json.loads(report.read_text()).get("impl") == "hls":
+        raise ValueError(f"{build} was compiled with --impl hls: its layers have no RTL before Vitis HLS runs, so "
+                         "there is nothing to simulate here; compile the same network with --impl rtl to simulate it")
     out = Path(out) if out else build / "sim_harness"
     accel = meta["accel"]
     top, params = accel["module"], accel["parameters"]
