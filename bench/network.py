@@ -77,6 +77,27 @@ def rtl_synops(net: IntNetwork, harness: Harness, taps: dict[str, np.ndarray]) -
     return out
 
 
+def run_rtl_cached(build: Path, images: np.ndarray, golden: np.ndarray, chunk: int, batch: int) -> dict:
+    """``run_rtl``, or its saved result for the same build, images and golden (``BUILD/bench_rtl.*``)."""
+    from sim.harness import build_harness
+
+    key = f"{json.loads((build / 'stitched.json').read_text())['accel']['parameters']['NETWORK_ID']}-" \
+          f"{len(images)}-{int(golden.sum())}-{chunk}-{batch}"
+    meta_path, taps_path = build / "bench_rtl.json", build / "bench_rtl_taps.npz"
+    if meta_path.is_file() and taps_path.is_file() and json.loads(meta_path.read_text()).get("key") == key:
+        log(f"reusing the RTL run saved in {meta_path}")
+        res = json.loads(meta_path.read_text())
+        with np.load(taps_path) as z:
+            res["taps"] = {k: z[k] for k in z.files}
+        res["harness"] = Harness(build_harness(build))
+        return res
+    res = run_rtl(build, images, golden, chunk, batch)
+    np.savez(taps_path, **res["taps"])
+    meta_path.write_text(json.dumps({"key": key, **{k: v for k, v in res.items()
+                                                     if k not in ("taps", "harness", "net")}}, indent=2))
+    return res
+
+
 def run_rtl(build: Path, images: np.ndarray, golden: np.ndarray, chunk: int, batch: int) -> dict:
     from sim.harness import build_harness, run_images
 
@@ -84,7 +105,6 @@ def run_rtl(build: Path, images: np.ndarray, golden: np.ndarray, chunk: int, bat
     t = time.time()
     harness = Harness(build_harness(build))
     build_s = time.time() - t
-    net = IntNetwork.load(build / "network.snn.npz")
     classes = golden.shape[1]
     taps: dict[str, np.ndarray] = {}
     steady, mismatches, sim_s, cycles = [], 0, 0.0, 0
@@ -108,7 +128,7 @@ def run_rtl(build: Path, images: np.ndarray, golden: np.ndarray, chunk: int, bat
     _, one = run_images(harness, images[:1])
     stall_values, _ = run_images(harness, images[:50], batch=7, idle=0.3, backpressure=0.4, seed=3)
     stall_scores = stall_values[:, :classes]
-    return {"harness": harness, "net": net, "taps": taps, "mismatches": mismatches,
+    return {"harness": harness, "taps": taps, "mismatches": mismatches,
             "steady_cycles_per_frame": float(np.median(steady)), "steady_cycles_max": int(np.max(steady)),
             "latency_cycles": int(one.frame_done[0] - one.frame_start[0]),
             "stalls_50_frames_equal": bool(np.array_equal(stall_scores, golden[:50])),
@@ -153,7 +173,7 @@ def main() -> int:
     net = IntNetwork.load(build / "network.snn.npz")
     log(f"golden on {len(images)} images")
     g = run_network(net, images, count_synops=True)
-    rtl = run_rtl(build, images, g.scores, a.chunk, a.batch)
+    rtl = run_rtl_cached(build, images, g.scores, a.chunk, a.batch)
     clock = float(report["clock_mhz"])
     synops = rtl_synops(net, rtl["harness"], rtl["taps"])
     spikes = {t["layer"]: int(rtl["taps"][t["layer"]][:, : t["per_beat"] * t["T"]].sum())

@@ -91,7 +91,7 @@ def _taps_header(top: str, taps: list[TapInfo]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_harness(build: str | Path, out: str | Path | None = None, taps: bool = True) -> Path:
+def build_harness(build: str | Path, out: str | Path | None = None, taps: bool = True, opt: str = "-O2") -> Path:
     """Compile the harness of stitched ``build`` into ``out`` (default ``BUILD/sim_harness``); returns ``out``."""
     build = Path(build)
     meta_path = build / "stitched.json"
@@ -116,7 +116,7 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
     key = hashlib.sha256()
     for f in sources + [HARNESS_CPP]:
         key.update(f.read_bytes())
-    key.update((header + vlt + json.dumps(params, sort_keys=True)).encode())
+    key.update((header + vlt + opt + json.dumps(params, sort_keys=True)).encode())
     key = key.hexdigest()[:16]
     info = {"key": key, "top": top, "parameters": params, "mem_files": meta["mem_files"],
             "stream": {k: meta[k] for k in ("in_bits", "in_elems", "out_bits", "out_elems", "out_signed",
@@ -137,7 +137,7 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
            "--top-module", top, "--Mdir", str(out / "obj"), "-o", str((out / EXE).resolve()),
            "-Wno-fatal", "-Wno-lint", "-Wno-style",
            *[f"-G{k}=32'h{v:08x}" if k == "NETWORK_ID" else f"-G{k}={v}" for k, v in params.items()],
-           "-CFLAGS", f"-O2 -I{gen.resolve()} " + " ".join(defines),
+           "-CFLAGS", f"{opt} -I{gen.resolve()} " + " ".join(defines),
            str(gen / "taps.vlt"), *[str(s) for s in sources], str(HARNESS_CPP)]
     import os
 
