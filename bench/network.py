@@ -161,6 +161,8 @@ def main() -> int:
     ap.add_argument("--chunk", type=int, default=1000, help="images per simulator run")
     ap.add_argument("--batch", type=int, default=100, help="frames per DMA transfer (TLAST)")
     ap.add_argument("--skip-synth", action="store_true")
+    ap.add_argument("--synth-result", help="a `python -m bench.network_synth` JSON of an identical build (same "
+                                           "accelerator parameters and FIFO depths) instead of synthesizing again")
     ap.add_argument("--skip-finn", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "network.json"))
     a = ap.parse_args()
@@ -204,7 +206,15 @@ def main() -> int:
         "wall_seconds": {"harness_build": rtl["harness_build_s"], "simulation": rtl["simulation_s"]},
         "simulated_cycles": rtl["simulated_cycles"],
     }
-    if not a.skip_synth:
+    if a.synth_result:
+        syn = json.loads(Path(a.synth_result).read_text())
+        params = json.loads((build / "stitched.json").read_text())["accel"]["parameters"]
+        fifos = {i["name"]: i["fifo"]["depth"] for i in syn["instances"] if "fifo" in i}
+        if syn.get("parameters") != params or any(result["fifo_depths"].get(k) != v for k, v in fifos.items()):
+            raise ValueError(f"--synth-result {a.synth_result}: synthesized from another build (accelerator "
+                             f"parameters or FIFO depths differ from {build})")
+        result["yosys"] = {**syn, "reused_from": a.synth_result}
+    elif not a.skip_synth:
         from bench.network_synth import synthesize_design
 
         log("Yosys on the whole design")
@@ -227,7 +237,7 @@ def comparison_table(r: dict, metrics: dict) -> list[dict]:
     """SNN (this toolchain) vs the ANN twin through FINN, at the same target frame rate and clock."""
     rows = []
     est = r.get("estimate", {})
-    y = r.get("yosys", {}).get("total", {})
+    y = r.get("yosys", {}).get("totals", {})
     rows.append({"design": "DIET-SNN, T=5 (this toolchain)", "LUT_estimate": est.get("LUT"),
                  "LUT_yosys": y.get("LUT"), "BRAM_18K": y.get("BRAM_18K", est.get("BRAM_18K")),
                  "DSP": y.get("DSP", est.get("DSP")), "fps": r["performance"]["fps_at_clock"],

@@ -85,23 +85,11 @@ def _inline_body_parameters_in_ports(text: str) -> str:
     return text[: m.start(1)] + header + text[m.end(1):]
 
 
-def _instance_after_declarations(text: str) -> str:
-    # dietsnn_accel.sv connects `full` to the chain instance before `full` is declared (Verilator accepts
-    # it, slang does not): the instance moves to the end of the module, after every declaration
-    m = re.search(r"^[ \t]*dietsnn_top\s+\w+\s*\(.*?\);[ \t]*\n", text, re.S | re.M)
-    end = text.rfind("endmodule")
-    if not m or end < m.end():
-        return text
-    return text[: m.start()] + text[m.end(): end] + m.group(0) + text[end:]
-
-
 #: (file name pattern, fix, why)
 _FIXES = [
     (r".*\.s?v$", _drop_directives_inside_modules, "`default_nettype inside a module body (slang: not allowed)"),
     (r".*_swg_wrapper\.v$", _inline_body_parameters_in_ports,
      "body parameters used in the port list before their declaration (slang: use before declaration)"),
-    (r"dietsnn_accel\.sv$", _instance_after_declarations,
-     "`full` used in the chain instance before its declaration (slang: use before declaration)"),
 ]
 
 

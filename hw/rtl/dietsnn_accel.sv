@@ -44,6 +44,11 @@ module dietsnn_accel #(
 
     wire logic [OUT_WIDTH-1:0] core_tdata;
     wire logic core_in_ready, core_out_valid;
+    logic [31:0] in_beat, in_frames;
+    logic [31:0] queue [BATCHES];  // frames per batch, in order
+    logic [QW:0] wr, rd;  // one extra bit tells full from empty
+    wire logic full = (wr - rd) == (QW + 1)'(BATCHES);
+    wire logic empty = wr == rd;
 
     dietsnn_top core (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
@@ -56,11 +61,6 @@ module dietsnn_accel #(
     );
 
     // ---- input side: beats of the frame in progress, whole frames of the batch in progress
-    logic [31:0] in_beat, in_frames;
-    logic [31:0] queue [BATCHES];  // frames per batch, in order
-    logic [QW:0] wr, rd;  // one extra bit tells full from empty
-    wire logic full = (wr - rd) == (QW + 1)'(BATCHES);
-    wire logic empty = wr == rd;
     wire logic in_fire = s_axis_0_tvalid && s_axis_0_tready;
     wire logic in_frame_end = in_beat == IN_BEATS - 1;
 

@@ -12,7 +12,7 @@ import pytest
 
 from bench.blocks import RESOURCES
 from bench.network_synth import (CAPACITY, _drop_directives_inside_modules, _inline_body_parameters_in_ports,
-                                 _instance_after_declarations, synthesize_design)
+                                 synthesize_design)
 from dietsnn.testing import random_network
 from hw.compile import CompileOptions, compile_network
 from sim.accelerator import stitch_build
@@ -80,6 +80,3 @@ def test_slang_source_fixes_keep_the_text_otherwise():
     assert _drop_directives_inside_modules(fifo) == "`default_nettype none\nmodule f (input a);\n  wire b;\nendmodule\n"
     swg = "module s (\n input [IN_W-1:0] d\n);\nparameter IN_W = 8;\nwire [IN_W-1:0] x;\nendmodule\n"
     assert _inline_body_parameters_in_ports(swg) == swg.replace("[IN_W-1:0] d", "[8-1:0] d")
-    accel = "module a;\n    dietsnn_top core (\n        .x(full)\n    );\n    wire full = 1;\nendmodule\n"
-    assert _instance_after_declarations(accel) == \
-        "module a;\n    wire full = 1;\n    dietsnn_top core (\n        .x(full)\n    );\nendmodule\n"
