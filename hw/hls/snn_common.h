@@ -48,6 +48,41 @@ ap_uint<T> lif_word(const acc_T current[T], const bias_T bias, const theta_T the
     return word;
 }
 
+// The beat of synapse fold sf of the current input vector, in FINN's MVAU order:
+// read from the stream on the first neuron fold (nf == 0) and kept in inbuf,
+// re-read from inbuf for every later neuron fold.
+template <unsigned SF, class beat_T>
+beat_T fetch_beat(hls::stream<beat_T> &in, beat_T (&inbuf)[SF], const unsigned sf, const unsigned nf) {
+#pragma HLS INLINE
+    if (nf == 0) {
+        const beat_T beat = in.read();
+        inbuf[sf] = beat;
+        return beat;
+    }
+    return inbuf[sf];
+}
+
+// a[p][t] += sum_s W[p][tile][s] * s_s[t] for one beat of SIMD T-bit spike words
+// (a spike gates a weight: no multiplier); the sums restart on the first
+// synapse fold.
+template <unsigned PE, unsigned SIMD, unsigned T, unsigned TILES, class acc_T, class weight_T>
+void accumulate_spikes(acc_T (&acc)[PE][T], const ap_uint<SIMD * T> beat,
+                       const weight_T (&weights)[PE][TILES][SIMD], const unsigned tile, const bool first) {
+#pragma HLS INLINE
+    for (unsigned p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+        for (unsigned t = 0; t < T; t++) {
+#pragma HLS UNROLL
+            acc_T sum = first ? acc_T(0) : acc[p][t];
+            for (unsigned s = 0; s < SIMD; s++) {
+#pragma HLS UNROLL
+                if (beat[s * T + t]) sum += weights[p][tile][s];  // a[t] += W * s[t]
+            }
+            acc[p][t] = sum;
+        }
+    }
+}
+
 }  // namespace snn
 
 #endif

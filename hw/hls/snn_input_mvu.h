@@ -43,13 +43,7 @@ void snn_input_mvu(hls::stream<ap_uint<CONFIG_T::SIMD * CONFIG_T::IBITS> > &in,
     unsigned sf = 0, nf = 0;
     for (unsigned i = 0; i < CONFIG_T::NUM_VECTORS * NF * SF; i++) {
 #pragma HLS PIPELINE II=1
-        ap_uint<SIMD * IBITS> beat;
-        if (nf == 0) {
-            beat = in.read();
-            inbuf[sf] = beat;
-        } else {
-            beat = inbuf[sf];
-        }
+        const ap_uint<SIMD * IBITS> beat = fetch_beat<SF>(in, inbuf, sf, nf);
         const unsigned tile = nf * SF + sf;
         for (unsigned p = 0; p < PE; p++) {
 #pragma HLS UNROLL

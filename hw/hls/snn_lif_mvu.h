@@ -50,26 +50,8 @@ void snn_lif_mvu(hls::stream<ap_uint<CONFIG_T::SIMD * CONFIG_T::T> > &in,
     unsigned sf = 0, nf = 0;
     for (unsigned i = 0; i < CONFIG_T::NUM_VECTORS * NF * SF; i++) {
 #pragma HLS PIPELINE II=1
-        ap_uint<SIMD * T> beat;
-        if (nf == 0) {
-            beat = in.read();
-            inbuf[sf] = beat;
-        } else {
-            beat = inbuf[sf];
-        }
-        const unsigned tile = nf * SF + sf;
-        for (unsigned p = 0; p < PE; p++) {
-#pragma HLS UNROLL
-            for (unsigned t = 0; t < T; t++) {
-#pragma HLS UNROLL
-                acc_t sum = (sf == 0) ? acc_t(0) : acc[p][t];
-                for (unsigned s = 0; s < SIMD; s++) {
-#pragma HLS UNROLL
-                    if (beat[s * T + t]) sum += weights[p][tile][s];  // a[t] += W * s[t]
-                }
-                acc[p][t] = sum;
-            }
-        }
+        const ap_uint<SIMD * T> beat = fetch_beat<SF>(in, inbuf, sf, nf);
+        accumulate_spikes<PE, SIMD, T, CONFIG_T::TILES>(acc, beat, weights, nf * SF + sf, sf == 0);
         if (sf == SF - 1) {
             ap_uint<PE * T> obeat;
             for (unsigned p = 0; p < PE; p++) {
