@@ -63,20 +63,31 @@ def run_cocotb(toplevel: str, sources: list[Path], test_module: str, parameters:
     defines = defines or {}
     build_dir = BUILD_ROOT / f"{toplevel}_{_build_key(sources, {**parameters, **defines}, toplevel)}"
     runner = get_runner("verilator")
+    # the simulator's output goes to log files in ``work`` (DIETSNN_SIM_VERBOSE=1: to the terminal)
+    quiet = os.environ.get("DIETSNN_SIM_VERBOSE", "0") == "0"
     try:
         runner.build(sources=[str(s) for s in sources], hdl_toplevel=toplevel, parameters=parameters, defines=defines,
-                     build_dir=str(build_dir), build_args=["-Wall", "-j", "1"], timescale=("1ns", "1ps"))
-    except Exception:
+                     build_dir=str(build_dir), build_args=["-Wall", "-j", "1"], timescale=("1ns", "1ps"),
+                     log_file=str(work / "build.log") if quiet else None)
+    except Exception as e:
         shutil.rmtree(build_dir, ignore_errors=True)  # never reuse a half-built model
+        if quiet:
+            raise RuntimeError(f"Verilator build of {toplevel} failed:\n{_tail(work / 'build.log')}") from e
         raise
     results = runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=str(build_dir),
                           test_dir=str(work), testcase=testcase, seed=seed,
-                          extra_env={"DIETSNN_VECTORS": str(vec_path)})
+                          extra_env={"DIETSNN_VECTORS": str(vec_path)},
+                          log_file=str(work / "sim.log") if quiet else None)
     total, failed = get_results(results)
     if failed:
-        raise AssertionError(f"{failed} of {total} cocotb tests failed for {toplevel} (log in {work})")
+        raise AssertionError(f"{failed} of {total} cocotb tests failed for {toplevel} (log: {work / 'sim.log'})"
+                             + (f":\n{_tail(work / 'sim.log')}" if quiet else ""))
     if total == 0:
         raise AssertionError(f"no cocotb test ran for {toplevel}")
+
+
+def _tail(log: Path, chars: int = 4000) -> str:
+    return log.read_text(errors="replace")[-chars:] if log.is_file() else f"(no {log})"
 
 
 def clean_builds() -> None:
