@@ -155,8 +155,8 @@ def cmd_stitch(a) -> int:
     design, fifos = stitch_build(a.build, a.size_fifos)
     if fifos:
         print(f"FIFO depths from simulation ({fifos['frames']} frames): {fifos['depths']}")
-    print(f"{design.rtl_dir}: {len(design.sources)} sources, top {design.top} "
-          f"(in {design.in_width} bits, out {design.out_width} bits)")
+    print(f"{design.rtl_dir}: {len(design.sources)} sources, deployable top dietsnn_accel around the chain "
+          f"{design.top} (in {design.in_width} bits, out {design.out_width} bits)")
     return 0
 
 
