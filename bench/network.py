@@ -60,19 +60,13 @@ def prepare(build: Path, fps: float) -> dict:
 def rtl_synops(net: IntNetwork, harness: Harness, taps: dict[str, np.ndarray]) -> dict[str, int]:
     """Synaptic operations of every weighted layer after the first, from the spikes its input stream carried
     in the RTL (synaptic_ops is linear in the spikes, so summed spike maps give the exact total)."""
-    infos = {t["layer"]: t for t in harness.info["taps"]}
     out = {}
     for i, layer in enumerate(net.layers):
         if not layer.has_weights or layer.kind == "input_lif":
             continue
         src = net.layers[i - 1].name
-        t = infos[src]
-        counts = taps[src][:, : t["per_beat"] * t["T"]].reshape(-1, t["T"]).sum(axis=1)
-        shape = t["shape"]
-        if len(shape) == 3 and layer.is_conv:
-            spikes = counts.reshape(shape).transpose(2, 0, 1)[None, None]  # (1, 1, C, H, W)
-        else:
-            spikes = counts.reshape(1, 1, -1)
+        spikes = harness.spike_map(src, taps[src])  # (C, H, W) or (F,)
+        spikes = spikes[None, None] if layer.is_conv else spikes.reshape(1, 1, -1)  # (T=1, N=1, ...)
         out[layer.name] = synaptic_ops(layer, spikes)
     return out
 
@@ -178,8 +172,7 @@ def main() -> int:
     rtl = run_rtl_cached(build, images, g.scores, a.chunk, a.batch)
     clock = float(report["clock_mhz"])
     synops = rtl_synops(net, rtl["harness"], rtl["taps"])
-    spikes = {t["layer"]: int(rtl["taps"][t["layer"]][:, : t["per_beat"] * t["T"]].sum())
-              for t in rtl["harness"].info["taps"]}
+    spikes = rtl["harness"].spike_totals(rtl["taps"])
     energy = energy_report(net, synops, len(images))
     result = {
         "network": str(DEFAULT_RUN / "network.snn.npz"), "images": len(images), "board": report.get("board"),

@@ -209,6 +209,17 @@ def cmd_estimate(a) -> int:
     return 0
 
 
+def _add_build_target(p: argparse.ArgumentParser) -> None:
+    """The network and hardware target of a build (`compile` and `bitstream`)."""
+    p.add_argument("run", nargs="?", default=str(DEFAULT_RUN), help="run folder or .snn.npz (default: shipped fmnist)")
+    p.add_argument("--board", default="zcu104", help="a Zynq board of FINN's table (default zcu104)")
+    p.add_argument("--fps", type=float, default=50000.0, help="target frames per second (default 50000)")
+    p.add_argument("--clock-mhz", type=float, default=200.0, help="PL clock in MHz (default 200)")
+    p.add_argument("--impl", default="rtl", choices=["rtl", "hls"],
+                   help="the project's blocks as RTL, or as HLS C++ for Vitis HLS (default rtl)")
+    p.add_argument("--out", default="build/fmnist", help="build folder (default build/fmnist)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dietsnn", description=__doc__.splitlines()[0])
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -251,12 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int)
     ev.set_defaults(fn=cmd_evaluate)
     c = sub.add_parser("compile", help="QONNX -> FINN dataflow layers, folding for a frame rate, estimates")
-    c.add_argument("run", nargs="?", default=str(DEFAULT_RUN), help="run folder or .snn.npz (default: shipped fmnist)")
-    c.add_argument("--board", default="zcu104", help="a Zynq board of FINN's table (default zcu104)")
-    c.add_argument("--fps", type=float, default=50000.0, help="target frames per second (default 50000)")
-    c.add_argument("--clock-mhz", type=float, default=200.0, help="target clock in MHz (default 200)")
-    c.add_argument("--impl", default="rtl", choices=["rtl", "hls"], help="variant of the project's blocks")
-    c.add_argument("--out", default="build/fmnist", help="build folder (default build/fmnist)")
+    _add_build_target(c)
     c.set_defaults(fn=cmd_compile)
 
     st = sub.add_parser("stitch", help="generate every layer's RTL and the top module into BUILD/rtl")
@@ -274,12 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bitstream", help="compile, stitch, generate the Vivado / Vitis HLS project and, with the "
                                          "tools installed, build BUILD/deploy/dietsnn.{bit,hwh}")
-    b.add_argument("run", nargs="?", default=str(DEFAULT_RUN), help="run folder or .snn.npz (default: shipped fmnist)")
-    b.add_argument("--board", default="zcu104", help="a Zynq board of FINN's table (default zcu104)")
-    b.add_argument("--fps", type=float, default=50000.0, help="target frames per second (default 50000)")
-    b.add_argument("--clock-mhz", type=float, default=200.0, help="PL clock in MHz (default 200)")
-    b.add_argument("--impl", default="rtl", choices=["rtl", "hls"], help="RTL blocks or HLS blocks (Vitis HLS)")
-    b.add_argument("--out", default="build/fmnist", help="build folder (default build/fmnist)")
+    _add_build_target(b)
     b.add_argument("--size-fifos", type=int, default=3, metavar="FRAMES",
                    help="size FIFOs by simulating FRAMES frames (0 = keep depth 2)")
     b.add_argument("--jobs", type=int, help="parallel Vivado jobs (default: the CPU count)")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
@@ -41,14 +42,6 @@ class TapInfo:
     per_beat: int  #: spike words per beat
     T: int  #: bits per spike word
     shape: tuple  #: NHWC (H, W, C) or (F,) of one frame
-
-    def spike_map(self, counts: np.ndarray) -> np.ndarray:
-        """``(beats, width)`` bit counts -> spikes summed over time and frames, ``(C, H, W)`` or ``(F,)``."""
-        bits = counts[:, :self.per_beat * self.T].reshape(self.beats * self.per_beat, self.T)
-        per_elem = bits.sum(axis=1)
-        if len(self.shape) == 3:
-            return per_elem.reshape(self.shape).transpose(2, 0, 1)
-        return per_elem.reshape(self.shape)
 
 
 def _pad(w: int) -> int:
@@ -139,8 +132,6 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
            *[f"-G{k}=32'h{v:08x}" if k == "NETWORK_ID" else f"-G{k}={v}" for k, v in params.items()],
            "-CFLAGS", f"{opt} -I{gen.resolve()} " + " ".join(defines),
            str(gen / "taps.vlt"), *[str(s) for s in sources], str(HARNESS_CPP)]
-    import os
-
     env = {**os.environ, **verilator_env()}
     res = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if res.returncode != 0 or not (out / EXE).is_file():
@@ -158,15 +149,11 @@ def run_images(harness, images: np.ndarray, batch: int = 100, **options):
     Returns ``(scores (N, classes) int64, HarnessRun)``: the scores the RTL produced, unpacked with the
     SPEC stream format; ``options`` go to ``Harness.run`` (idle, backpressure, seed, taps).
     """
+    from deploy.dietsnn_driver.frames import pack_images, unpack_outputs
     from deploy.dietsnn_driver.harness import Harness
-    from dietsnn.ref.streams import pack_frames, unpack_frames
 
     h = harness if isinstance(harness, Harness) else Harness(harness)
     p, s = h.info["parameters"], h.info["stream"]
     images = np.asarray(images)
-    frames = pack_frames(images.transpose(0, 2, 3, 1).reshape(len(images), -1), s["in_bits"], s["in_elems"],
-                         p["AXIS_IN_WIDTH"] // 8)
-    run = h.run(frames, batch=batch, **options)
-    values = unpack_frames(run.output.reshape(len(images), -1), s["out_bits"], s["out_elems"],
-                           p["AXIS_OUT_WIDTH"] // 8, s["out_signed"])
-    return values, run
+    run = h.run(pack_images(images, s, p), batch=batch, **options)
+    return unpack_outputs(run.output.reshape(len(images), -1), s, p), run

@@ -23,9 +23,8 @@ import numpy as np
 
 from dietsnn.netfile import IntNetwork, network_id
 from dietsnn.ref.accumulate import predict_label
-from dietsnn.ref.streams import pack_frames, unpack_frames
-
 from .errors import InputError, NetworkMismatchError, TransportError
+from .frames import pack_images, unpack_outputs
 from .transports import make_transport
 
 
@@ -101,14 +100,11 @@ class Accelerator:
 
     def pack(self, images: np.ndarray) -> np.ndarray:
         """Images -> the input bytes of the DMA (NHWC pixels, SPEC stream format)."""
-        x = images.transpose(0, 2, 3, 1).reshape(len(images), -1)
-        return pack_frames(x, self.stream["in_bits"], self.stream["in_elems"], self.in_beat_bytes)
+        return pack_images(images, self.stream, self.params)
 
     def unpack(self, data: np.ndarray) -> np.ndarray:
         """Output bytes of the DMA -> integer scores ``(N, classes)``."""
-        v = unpack_frames(data, self.stream["out_bits"], self.stream["out_elems"], self.out_beat_bytes,
-                          self.stream["out_signed"])
-        return v[:, : self.network.num_classes]
+        return unpack_outputs(data, self.stream, self.params)[:, : self.network.num_classes]
 
     def _run_batch(self, frames: np.ndarray) -> np.ndarray:
         n = len(frames)
@@ -123,9 +119,8 @@ class Accelerator:
         outbuf.invalidate()
         run = self.transport.last_run
         if run is not None and run.taps:
-            for t in self.transport.harness.info["taps"]:
-                spikes = int(run.taps[t["layer"]][:, : t["per_beat"] * t["T"]].sum())
-                self._observed[t["layer"]] = self._observed.get(t["layer"], 0) + spikes
+            for layer, spikes in self.transport.harness.spike_totals(run.taps).items():
+                self._observed[layer] = self._observed.get(layer, 0) + spikes
         return np.array(outbuf[:n])
 
     def scores(self, images: np.ndarray) -> np.ndarray:

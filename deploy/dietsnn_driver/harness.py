@@ -46,6 +46,18 @@ class Harness:
         self.in_frame_bytes = p["IN_BEATS"] * p["AXIS_IN_WIDTH"] // 8
         self.out_frame_bytes = p["OUT_BEATS"] * p["AXIS_OUT_WIDTH"] // 8
 
+    def spike_map(self, layer: str, counts: np.ndarray) -> np.ndarray:
+        """A tap's ``(beats, width)`` bit counts -> spikes per neuron summed over time (and frames):
+        ``(C, H, W)`` for a feature map, ``(F,)`` for a dense layer."""
+        t = next(t for t in self.info["taps"] if t["layer"] == layer)
+        per_elem = counts[:, : t["per_beat"] * t["T"]].reshape(-1, t["T"]).sum(axis=1)
+        shape = tuple(t["shape"])
+        return per_elem.reshape(shape).transpose(2, 0, 1) if len(shape) == 3 else per_elem.reshape(shape)
+
+    def spike_totals(self, taps: dict[str, np.ndarray]) -> dict[str, int]:
+        """Spikes per tapped layer in ``taps`` (a run's, or several runs' summed)."""
+        return {t["layer"]: int(self.spike_map(t["layer"], taps[t["layer"]]).sum()) for t in self.info["taps"]}
+
     @property
     def network_id(self) -> int:
         return int(self.info["parameters"]["NETWORK_ID"])
