@@ -41,7 +41,7 @@ def pytest_collection_finish(session):
         return
     if not any(_uses_build(i) for i in session.items) or session.config.option.collectonly:
         return
-    from dietsnn.cli import DEFAULT_RUN
+    from flow.cli import DEFAULT_RUN
 
     build = Path(tempfile.mkdtemp(prefix="dietsnn_fmnist_build_"))
     log = open(build.parent / f"{build.name}.log", "w")
@@ -79,9 +79,9 @@ def fmnist_build(tmp_path_factory):
         pytest.skip("needs Debian's dataset-fashion-mnist")
     build = _prebuilt()
     if build is None:
-        from dietsnn.cli import DEFAULT_RUN
+        from flow.cli import DEFAULT_RUN
         from hw.compile import CompileOptions, compile_network
-        from sim.accelerator import stitch_build
+        from flow.stitch import stitch_build
 
         build = tmp_path_factory.mktemp("fmnist_build")
         compile_network(DEFAULT_RUN / "network.snn.npz", build, CompileOptions(fps=FMNIST_FPS))
@@ -94,7 +94,7 @@ def fmnist_deploy(fmnist_build):
     """``BUILD/deploy`` as `dietsnn deploy` writes it (with the sim transport's Verilator model)."""
     build, _ = fmnist_build
     if not (build / "deploy" / "sim_harness" / "harness.json").is_file():
-        from dietsnn.cli import main
+        from flow.cli import main
 
         assert main(["deploy", str(build)]) == 0
     return build / "deploy"

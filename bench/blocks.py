@@ -18,7 +18,7 @@ from pathlib import Path
 
 from qonnx.custom_op.registry import getCustomOp
 
-from dietsnn.cli import DEFAULT_RUN
+from flow.cli import DEFAULT_RUN
 from dietsnn.netfile import IntNetwork
 from hw.compile import CompileOptions, build_dataflow
 from hw.synth import WORK, SynthError, synthesize

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dietsnn.cli import DEFAULT_RUN
+from flow.cli import DEFAULT_RUN
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network
 from hw.compile import CompileOptions, build_dataflow

@@ -11,7 +11,7 @@ Writes ``bench/results/network.json``:
   (counted on every spiking layer's output stream), next to the golden's;
 - the whole design's Yosys resources (``bench.network_synth``) against the xczu7ev;
 - the ANN twin through FINN's own flow to estimates at the same frame rate
-  (``hw.finn_ann``), side by side with the SNN (LUT, BRAM, DSP, FPS, accuracy).
+  (``bench.finn_ann``), side by side with the SNN (LUT, BRAM, DSP, FPS, accuracy).
 
 Stages are cached in the build folder; ``--limit`` runs fewer images (a smoke run).
 """
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from deploy.dietsnn_driver.harness import Harness
-from dietsnn.cli import DEFAULT_RUN
+from dietsnn.harness import Harness
+from flow.cli import DEFAULT_RUN
 from dietsnn.datasets import load_fmnist_arrays
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network
@@ -43,7 +43,7 @@ def log(msg: str) -> None:
 def prepare(build: Path, fps: float) -> dict:
     """Compile and stitch (FIFOs sized by simulation) unless ``build`` already holds that build."""
     from hw.compile import CompileOptions, compile_network
-    from sim.accelerator import stitch_build
+    from flow.stitch import stitch_build
 
     report_path = build / "report.json"
     if report_path.is_file() and (build / "stitched.json").is_file() and \
@@ -130,7 +130,7 @@ def run_rtl(build: Path, images: np.ndarray, golden: np.ndarray, chunk: int, bat
 
 
 def finn_ann(fps: float, clock_mhz: float, work: Path) -> dict:
-    from hw.finn_ann import ann_estimate
+    from bench.finn_ann import ann_estimate
     from quant_train.train import load_ann
 
     ann = load_ann(DEFAULT_RUN)

@@ -1,9 +1,10 @@
 """Assemble ``BUILD/deploy/``: everything the board needs, self-contained for ``scp -r``.
 
 - ``dietsnn_driver/``, ``notebooks/``, ``README.md``: the repository's ``deploy/``;
-- ``dietsnn/``: the numpy-only part of the package (the spec's integer
-  reference, the network file, the dataset reader), so the board checks its
-  scores against the same reference functions;
+- ``dietsnn/``: the numpy base (the spec's integer reference, the network
+  file, the dataset reader, stream packing, the DMA register sequence and the
+  harness model), so the board checks its scores against the same reference
+  functions;
 - ``network.snn.npz``, ``stitched.json``, ``report.json`` of the build;
 - ``data/``: the Fashion-MNIST test IDX files when this machine has them;
 - (``dietsnn.bit`` / ``dietsnn.hwh``: the Vivado flow writes them here itself.)
@@ -18,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the numpy-only modules of the dietsnn package the driver and notebook import
-DIETSNN_FILES = ("__init__.py", "netfile.py", "datasets.py", "ref")
+DIETSNN_FILES = ("dietsnn",)  # the whole numpy base (it imports nothing else of the project)
 BUILD_FILES = ("network.snn.npz", "stitched.json", "report.json")
 
 
@@ -45,7 +46,7 @@ def assemble_deploy(build: str | Path, out: str | Path | None = None) -> list[Pa
         if (ROOT / "deploy" / name).exists():
             _copy(ROOT / "deploy" / name, out / name)
     for name in DIETSNN_FILES:
-        _copy(ROOT / "dietsnn" / name, out / "dietsnn" / name)
+        _copy(ROOT / name, out / name)
     data = Path(FMNIST_DIR)
     for f in FMNIST_FILES["test"]:
         for cand in (data / f, data / f"{f}.gz"):

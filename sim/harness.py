@@ -149,8 +149,8 @@ def run_images(harness, images: np.ndarray, batch: int = 100, **options):
     Returns ``(scores (N, classes) int64, HarnessRun)``: the scores the RTL produced, unpacked with the
     SPEC stream format; ``options`` go to ``Harness.run`` (idle, backpressure, seed, taps).
     """
-    from deploy.dietsnn_driver.frames import pack_images, unpack_outputs
-    from deploy.dietsnn_driver.harness import Harness
+    from dietsnn.frames import pack_images, unpack_outputs
+    from dietsnn.harness import Harness
 
     h = harness if isinstance(harness, Harness) else Harness(harness)
     p, s = h.info["parameters"], h.info["stream"]

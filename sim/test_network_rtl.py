@@ -6,7 +6,7 @@ import pytest
 
 from dietsnn.testing import fmnist_available, random_network
 from hw.compile import CompileOptions, compile_network
-from sim.accelerator import stitch_build
+from flow.stitch import stitch_build
 from sim.rtl_predict import simulate_images
 
 pytestmark = pytest.mark.skipif(not fmnist_available(), reason="needs Debian's dataset-fashion-mnist")
@@ -52,7 +52,7 @@ def test_second_network_other_T_weight_width_no_pooling(tmp_path):
     images = rng.integers(0, 256, (12, 2, 10, 10)).astype(np.uint8)
     simulate_images(tmp_path / "build", images, tmp_path / "sim")
     # the same RTL through `dietsnn predict --level rtl` (the stand-alone Verilator harness of dietsnn_accel)
-    from dietsnn.cli import predict_scores
+    from flow.predict import predict_scores
     from dietsnn.ref import run_network
 
     scores, pred = predict_scores(net, images, "rtl", str(tmp_path / "build"))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dietsnn.testing import random_network
-from dietsnn.cli import DEFAULT_RUN, main
+from flow.cli import DEFAULT_RUN, main
 from dietsnn.ref import run_network
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +49,7 @@ def test_shipped_default_network_is_present_and_valid():
 
 
 def test_console_script_help():
-    res = subprocess.run([sys.executable, "-m", "dietsnn.cli", "--help"], capture_output=True, text=True, cwd=ROOT)
+    res = subprocess.run([sys.executable, "-m", "flow.cli", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0
     for cmd in ("train", "export", "predict", "evaluate"):
         assert cmd in res.stdout

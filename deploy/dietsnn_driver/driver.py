@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from dietsnn.errors import InputError, NetworkMismatchError, TransportError
+from dietsnn.frames import pack_images, unpack_outputs
 from dietsnn.netfile import IntNetwork, network_id
 from dietsnn.ref.accumulate import predict_label
-from .errors import InputError, NetworkMismatchError, TransportError
-from .frames import pack_images, unpack_outputs
+
 from .transports import make_transport
 
 

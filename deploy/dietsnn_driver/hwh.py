@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .errors import NetworkMismatchError
+from dietsnn.errors import NetworkMismatchError
 
 
 def parse_value(text: str) -> int:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import platform
 from pathlib import Path
 
-from .axi_dma import ADDRESS_RANGE, AxiDma
-from .errors import TransportError
-from .harness import Harness
+from dietsnn.axi_dma import ADDRESS_RANGE, AxiDma
+from dietsnn.errors import TransportError
+from dietsnn.harness import Harness
+from dietsnn.sim_dma import SimAxiDma, SimMemory
+
 from .hwh import cell_parameter
-from .sim_dma import SimAxiDma, SimMemory
 
 DMA_CELL = "axi_dma_0"
 ACCEL_CELL = "dietsnn_accel_0"

@@ -15,7 +15,7 @@ from bench.network_synth import (CAPACITY, _drop_directives_inside_modules, _inl
                                  synthesize_design)
 from dietsnn.testing import random_network
 from hw.compile import CompileOptions, compile_network
-from sim.accelerator import stitch_build
+from flow.stitch import stitch_build
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from deploy.dietsnn_driver import Accelerator, InputError, NetworkMismatchError, TransportError
-from deploy.dietsnn_driver.axi_dma import S2MM_DMASR, SR_INT_ERR
+from dietsnn.axi_dma import S2MM_DMASR, SR_INT_ERR
 from dietsnn.ref import run_network
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from deploy.dietsnn_driver.errors import NetworkMismatchError
+from dietsnn.errors import NetworkMismatchError
 from deploy.dietsnn_driver.hwh import cell_parameter, parse_value
 
 HWH = """<?xml version="1.0" encoding="UTF-8"?>
@@ -34,8 +34,8 @@ def test_cell_parameter_reads_the_network_id(tmp_path):
 
 
 def test_sim_memory_addresses_are_distinct_and_bounded():
-    from deploy.dietsnn_driver.errors import TransportError
-    from deploy.dietsnn_driver.sim_dma import SimMemory
+    from dietsnn.errors import TransportError
+    from dietsnn.sim_dma import SimMemory
 
     m = SimMemory()
     a, b = m.allocate((3, 100), np.uint8), m.allocate((5,), np.uint8)

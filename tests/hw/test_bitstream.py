@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dietsnn.bitstream import BitstreamOptions, VendorToolMissing, run_bitstream
-from dietsnn.cli import main
+from flow.bitstream import BitstreamOptions, VendorToolMissing, run_bitstream
+from flow.cli import main
 from dietsnn.testing import random_network
 from hw.boards import UnknownBoard, get_board, known_boards
 from hw.vivado.fit import DesignTooLarge, check_fit

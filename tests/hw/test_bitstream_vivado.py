@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dietsnn.bitstream import BitstreamOptions, run_bitstream
+from flow.bitstream import BitstreamOptions, run_bitstream
 from dietsnn.testing import random_network
 from hw.vivado.tools import find_tool
 

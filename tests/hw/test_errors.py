@@ -5,7 +5,7 @@ import pytest
 from onnx import helper
 
 from dietsnn.testing import random_network
-from dietsnn.cli import main
+from flow.cli import main
 from dietsnn.netfile import NetFileError
 from hw.boards import UnknownBoard, get_board
 from hw.compile import CompileOptions, build_dataflow, compile_network

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dietsnn.testing import fmnist_available
-from dietsnn.cli import DEFAULT_RUN
+from flow.cli import DEFAULT_RUN
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network
 from hw.compile import CompileOptions, build_dataflow

@@ -73,7 +73,7 @@ def test_resume_continues_after_an_interruption(tmp_path, monkeypatch):
 def test_ddp_two_cpu_processes_with_gloo(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533",
-           "-m", "dietsnn.cli", "train", "--out", str(tmp_path), "--epochs", "1",
+           "-m", "flow.cli", "train", "--out", str(tmp_path), "--epochs", "1",
            "--limit-train", "256", "--limit-test", "64"]
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert res.returncode == 0, res.stderr[-3000:]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dietsnn.ref.streams import image_to_stream, pack_frames, unpack_frames
+from .ref.streams import image_to_stream, pack_frames, unpack_frames
 
 
 def pack_images(images: np.ndarray, stream: dict, params: dict) -> np.ndarray:

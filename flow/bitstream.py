@@ -7,7 +7,7 @@ The steps, in order (``Step``); the first six need no vendor tool:
    options and ``BUILD/network.snn.npz`` the same network);
 3. ``fit``: the estimates against the part's resources (``hw.vivado.fit``);
 4. ``stitch``: every layer's RTL (or, with ``--impl hls``, HLS C++ and Vitis HLS
-   script) and the top, FIFOs sized by simulation (``sim.accelerator``; reused
+   script) and the top, FIFOs sized by simulation (``flow.stitch``; reused
    when current). HLS blocks have no RTL before Vitis HLS runs, so their FIFO
    depths come from the same network compiled with the RTL blocks;
 5. ``vivado_scripts``: the TCL and ``run_vivado.sh`` (``hw.vivado.scripts``);
@@ -178,7 +178,7 @@ def _fifos_from_rtl_twin(build: Path, net_path: Path, net, copts, frames: int) -
     from qonnx.custom_op.registry import getCustomOp
 
     from hw.compile import DATAFLOW, compile_network, load_dataflow
-    from sim.accelerator import stitch_build
+    from .stitch import stitch_build
 
     twin = build / "bitstream" / "rtl_twin"
     topts = replace(copts, impl="rtl")
@@ -309,7 +309,7 @@ def run_bitstream(opts: BitstreamOptions, env: dict | None = None) -> BitstreamR
     from hw.package import assemble_deploy
     from hw.vivado.reports import BUILD_REPORT, write_build_report
     from hw.vivado.scripts import FOLDER, write_scripts
-    from sim.accelerator import stitch_build
+    from .stitch import stitch_build
 
     env = dict(os.environ if env is None else env)
     done: list[str] = []

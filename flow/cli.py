@@ -11,11 +11,10 @@ import logging
 import sys
 from pathlib import Path
 
-from .netfile import NetFileError
+from dietsnn.netfile import NetFileError
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_RUN = ROOT / "models" / "fmnist"  #: the shipped trained default network
-NETWORK_FILE = "network.snn.npz"
+from . import DEFAULT_RUN, NETWORK_FILE, ROOT  # noqa: F401  (ROOT, DEFAULT_RUN: re-exported for scripts)
+from .predict import LEVELS, predict_scores
 
 log = logging.getLogger("dietsnn")
 
@@ -48,7 +47,7 @@ def cmd_export(a) -> int:
     from hw.qonnx_export import save_qonnx
     from quant_train.report import export_run
 
-    from .netfile import IntNetwork
+    from dietsnn.netfile import IntNetwork
 
     path = export_run(a.run)
     qpath = save_qonnx(IntNetwork.load(path), Path(a.run) / QONNX_FILE)
@@ -57,49 +56,12 @@ def cmd_export(a) -> int:
     return 0
 
 
-def predict_scores(net, images, level: str, build: str | None = None):
-    """Scores and labels of ``net`` on ``images`` at one level of the flow."""
-    if level == "golden":
-        from .ref import run_network
-
-        res = run_network(net, images)
-        return res.scores, res.pred
-    if level == "qonnx":
-        from hw.qonnx_export import execute_qonnx
-
-        from .ref import predict_label
-
-        scores = execute_qonnx(net, images)
-        return scores, predict_label(scores)
-    if level == "dataflow":
-        from hw.compile import CompileOptions, build_dataflow, load_dataflow
-        from hw.execute import execute_dataflow
-
-        from .ref import predict_label
-
-        model = load_dataflow(build) if build else build_dataflow(net, CompileOptions()).model
-        scores = execute_dataflow(model, images)
-        return scores, predict_label(scores)
-    if level == "rtl":
-        from sim.harness import build_harness, run_images
-
-        from .ref import predict_label
-
-        if not build:
-            raise ValueError("--level rtl needs --build (a folder made by `dietsnn compile` and `dietsnn stitch`)")
-        values, _ = run_images(build_harness(build), images)  # the Verilator model of BUILD's stitched RTL
-        scores = values[:, : net.num_classes]
-        return scores, predict_label(scores)
-    raise ValueError(f"--level {level!r}: expected one of {', '.join(LEVELS)}")
-
-
-LEVELS = ("golden", "qonnx", "dataflow", "rtl")
 
 
 def cmd_predict(a) -> int:
     import numpy as np
 
-    from .netfile import IntNetwork
+    from dietsnn.netfile import IntNetwork
 
     net_path = _network_path(a.network)
     net = IntNetwork.load(net_path)
@@ -126,8 +88,8 @@ def cmd_evaluate(a) -> int:
     from quant_train.data import load_split
     from quant_train.train import load_checkpoint
 
-    from .netfile import IntNetwork
-    from .ref import run_network
+    from dietsnn.netfile import IntNetwork
+    from dietsnn.ref import run_network
 
     run = Path(a.run)
     net = IntNetwork.load(_network_path(run))
@@ -150,7 +112,7 @@ def cmd_compile(a) -> int:
 
 
 def cmd_stitch(a) -> int:
-    from sim.accelerator import stitch_build
+    from .stitch import stitch_build
 
     design, fifos = stitch_build(a.build, a.size_fifos)
     if fifos:

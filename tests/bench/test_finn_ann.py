@@ -7,7 +7,7 @@ import torch
 from qonnx.core.modelwrapper import ModelWrapper
 
 from dietsnn.testing import fmnist_available
-from hw.finn_ann import ann_estimate
+from bench.finn_ann import ann_estimate
 from quant_train.config import load_config
 from quant_train.model import ANNTwin
 
@@ -98,7 +98,7 @@ def test_non_hw_node_between_hw_nodes_is_named(tmp_path):
     from qonnx.core.datatype import DataType
     from qonnx.util.basic import qonnx_make_model
 
-    from hw.finn_ann import FinnFlowError, create_dataflow_partition
+    from bench.finn_ann import FinnFlowError, create_dataflow_partition
 
     def pad(name, i, o, hw):
         return helper.make_node("FMPadding", [i], [o], name=name, domain="finn.custom_op.fpgadataflow",

@@ -11,7 +11,7 @@ from dietsnn.netfile import IntNetwork
 from hw.compile import load_dataflow
 from hw.stitch import StitchedDesign, stitch
 
-from .fifo_sizing import size_fifos
+from sim.fifo_sizing import size_fifos
 
 
 def stitch_build(build: str | Path, size_frames: int = 3) -> tuple[StitchedDesign, dict | None]:

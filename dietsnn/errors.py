@@ -1,4 +1,5 @@
-"""The driver's errors: each names the argument or file and what was expected."""
+"""Errors of the board driver and of the accelerator models it shares with the simulation; each names the
+argument or file and what was expected."""
 
 
 class DriverError(Exception):
