@@ -2,22 +2,36 @@
 
 ``IntNetwork.load(path)`` validates everything a later stage relies on and
 raises ``NetFileError`` naming the file and the field; ``save`` writes the same
-format. Numpy only: the board imports this.
+format (atomically). Every value is bounded so that the golden model never
+wraps: weights are read as signed integers whatever the file's integer dtype,
+they fit ``weight_bits`` when the manifest names it, and every layer's SPEC
+section 6 state bound stays below ``STATE_BOUND_CAP`` (2^62).
+
+``IntNetwork.digest()`` is THE identity of a network: a SHA-256 of its content
+(manifest and integer arrays), independent of the archive's zip metadata.
+``network_id`` (the accelerator's ``NETWORK_ID``), the bitstream flow's reuse
+check and ``predict --build`` all compare it. Numpy only: the board imports this.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .fsutil import atomic_file
+
 FORMAT = "diet-snn-int/1"
 MAX_T = 16
 LIF_KINDS = ("input_lif", "lif_conv", "lif_dense")
 CONV_KINDS = ("input_lif", "lif_conv")
 KINDS = ("input_lif", "lif_conv", "lif_dense", "spike_maxpool", "output_accumulate")
+#: every layer's SPEC section 6 state bound must stay below this, so int64 arithmetic never wraps
+STATE_BOUND_CAP = 2**62
+_INT64_MAX = 2**63 - 1
 
 
 class NetFileError(ValueError):
@@ -105,6 +119,18 @@ class IntNetwork:
                 return layer
         raise KeyError(f"no layer named {name!r}; layers are {[l.name for l in self.layers]}")
 
+    def digest(self) -> str:
+        """The network's identity: SHA-256 (hex) of the manifest (sorted JSON) and every array as int64.
+
+        Two files holding the same network have the same digest whatever their
+        zip metadata or integer dtypes; ``T`` is part of the manifest, so the
+        same weights at another ``T`` are another network.
+        """
+        h = hashlib.sha256(json.dumps(self.manifest(), sort_keys=True).encode())
+        for key, arr in sorted(self.arrays().items()):
+            h.update(key.encode() + b"\0" + np.ascontiguousarray(arr, dtype="<i8").tobytes())
+        return h.hexdigest()
+
     def replace_T(self, T: int) -> "IntNetwork":
         return IntNetwork(T=T, input_shape=self.input_shape, input_bits=self.input_bits,
                           layers=self.layers, weight_bits=self.weight_bits)
@@ -129,9 +155,9 @@ class IntNetwork:
         return out
 
     def save(self, path: str | Path) -> Path:
+        """Write the ``.snn.npz`` file atomically (an interrupted save leaves the previous file intact)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as f:
+        with atomic_file(path, "wb") as f:
             np.savez_compressed(f, manifest=np.array(json.dumps(self.manifest())), **self.arrays())
         return path
 
@@ -162,6 +188,8 @@ def _int_list(source, where, value, n, minimum):
 
 
 def _int_array(source, where, arrays, key, ndim):
+    """The array ``key`` as int64, read as signed values: an unsigned value above int64's range is an error,
+    never a wrap to a negative number."""
     if key not in arrays:
         raise _err(source, where, f"missing array {key!r}")
     a = arrays[key]
@@ -169,6 +197,9 @@ def _int_array(source, where, arrays, key, ndim):
         raise _err(source, key, f"expected an integer array, got dtype {a.dtype}")
     if a.ndim != ndim:
         raise _err(source, key, f"expected {ndim} dimensions, got shape {a.shape}")
+    if a.dtype.kind == "u" and a.dtype.itemsize >= 8 and a.size and int(a.max()) > _INT64_MAX:
+        raise _err(source, key, f"value {int(a.max())} (dtype {a.dtype}) exceeds the signed 64-bit range; "
+                                "expected signed integers")
     return a.astype(np.int64)
 
 
@@ -198,7 +229,7 @@ def from_arrays(arrays: dict[str, np.ndarray], source: str = "network") -> IntNe
     if not isinstance(bits, int) or isinstance(bits, bool) or not 1 <= bits <= 16:
         raise _err(source, "manifest.input.bits", f"expected an integer in 1..16, got {bits!r}")
     wbits = m.get("weight_bits")
-    if wbits is not None and (not isinstance(wbits, int) or not 2 <= wbits <= 16):
+    if wbits is not None and (not isinstance(wbits, int) or isinstance(wbits, bool) or not 2 <= wbits <= 16):
         raise _err(source, "manifest.weight_bits", f"expected an integer in 2..16, got {wbits!r}")
     if not isinstance(m["layers"], list) or not m["layers"]:
         raise _err(source, "manifest.layers", "expected a non-empty list")
@@ -292,19 +323,62 @@ def _validate(net: IntNetwork, source: str) -> None:
                 lim = 2 ** (net.weight_bits - 1)
                 if w.size and (w.min() < -lim or w.max() > lim - 1):
                     raise _err(source, f"{layer.name}.weight",
-                               f"values {w.min()}..{w.max()} exceed {net.weight_bits}-bit signed range")
+                               f"values {w.min()}..{w.max()} exceed {net.weight_bits}-bit signed range "
+                               f"{-lim}..{lim - 1} (manifest.weight_bits)")
+            max_in = 2**net.input_bits - 1 if layer.kind == "input_lif" else 1
+            _check_state_bound(source, layer, max_in, net.T)
         new_shape = layer.output_shape(shape)
         if any(s < 1 for s in new_shape):
             raise _err(source, where, f"does not fit its input {shape} (output would be {new_shape})")
         shape = new_shape
 
 
-def network_id(path: str | Path) -> int:
-    """The 32-bit identity of a network file: the first 4 bytes of its SHA-256, big-endian.
+def _max_abs(a: np.ndarray) -> int:
+    """``max |a|`` as an exact Python int (``np.abs`` of int64's minimum would wrap)."""
+    return max(-int(a.min()), int(a.max())) if a.size else 0
 
-    The bitstream carries it (``dietsnn_accel``'s ``NETWORK_ID``), so the driver
-    can tell a bitfile built for another network from the right one.
+
+def _max_row_abs_sum(w: np.ndarray) -> int:
+    """``max over c of sum |W[c, :]|``, exact: int64 where it cannot overflow, Python ints otherwise."""
+    w = w.reshape(w.shape[0], -1)
+    if not w.size:
+        return 0
+    if _max_abs(w) * w.shape[1] <= _INT64_MAX:
+        return int(np.abs(w).sum(axis=1).max())
+    return max(sum(abs(int(v)) for v in row) for row in w)
+
+
+def _check_state_bound(source: str, layer: Layer, max_input: int, T: int) -> None:
+    """SPEC section 6's state bound of ``layer`` in exact integers, below ``STATE_BOUND_CAP``.
+
+    ``|u| <= T * (A_max + max|b| + max theta) + max theta`` (LIF kinds) or
+    ``|v| <= T * (A_max + max|b|)`` (``output_accumulate``), with
+    ``A_max = max_c sum|W[c, :]| * max_input``. The error names the field
+    with the largest term.
     """
-    import hashlib
+    acc = _max_row_abs_sum(layer.weight) * max_input
+    max_b = _max_abs(layer.bias)
+    max_th = _max_abs(layer.theta) if layer.is_lif else 0
+    bound = T * (acc + max_b + max_th) + max_th
+    if bound < STATE_BOUND_CAP:
+        return
+    terms = {"weight": acc, "bias": max_b, "theta": max_th}
+    field_ = max(terms, key=terms.get)
+    formula = ("T * (A_max + max|b| + max theta) + max theta" if layer.is_lif else "T * (A_max + max|b|)")
+    raise _err(source, f"{layer.name}.{field_}",
+               f"the state bound {formula} = {bound} (T={T}, A_max = max_c sum|W| * {max_input} = {acc}, "
+               f"max|b| = {max_b}" + (f", max theta = {max_th}" if layer.is_lif else "")
+               + f") is not below the cap 2^62 = {STATE_BOUND_CAP} (SPEC section 6): the integer model "
+               "would overflow; expected smaller values")
 
-    return int.from_bytes(hashlib.sha256(Path(path).read_bytes()).digest()[:4], "big")
+
+def network_id(network: "str | Path | IntNetwork") -> int:
+    """The 32-bit identity of a network: the first 4 bytes of ``IntNetwork.digest()``, big-endian.
+
+    ``network`` is an ``IntNetwork`` or the path of a network file (loaded and
+    validated). The bitstream carries it (``dietsnn_accel``'s ``NETWORK_ID``),
+    so the driver and ``predict --level rtl`` can tell hardware built for
+    another network from the right one, whatever the file's zip metadata.
+    """
+    net = network if isinstance(network, IntNetwork) else IntNetwork.load(network)
+    return int(net.digest()[:8], 16)

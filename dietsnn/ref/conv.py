@@ -2,7 +2,8 @@
 
 Exact integer results: the products run through float64 BLAS, which is exact
 because every partial sum is an integer far below 2**53 (checked), and are
-returned as int64. Layout is PyTorch's: inputs ``(N, C, H, W)``, weights
+returned as int64; larger bounds (up to 2**63) take numpy's exact int64
+product. Layout is PyTorch's: inputs ``(N, C, H, W)``, weights
 ``(O, I, KH, KW)``; zero padding ``[top, left, bottom, right]``;
 cross-correlation orientation.
 """
@@ -18,7 +19,11 @@ def _exact_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Integer matrix product, exact, via float64 BLAS."""
     bound = float(np.abs(a).max(initial=0)) * float(np.abs(b).sum(axis=0).max(initial=0))
     if bound >= _EXACT:
-        raise OverflowError(f"integer product bound {bound:.3g} exceeds the exact float64 range")
+        # beyond float64's exact range: numpy's int64 product (no BLAS, slower), exact while the bound stays
+        # below 2**63; the network file's loader keeps every layer's bound below 2**62
+        if bound >= 2.0**63:
+            raise OverflowError(f"integer product bound {bound:.3g} exceeds the int64 range")
+        return np.matmul(a.astype(np.int64), b.astype(np.int64))
     return np.rint(a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
 
 
