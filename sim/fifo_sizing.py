@@ -6,17 +6,20 @@ reports its peak fill on ``maxcount``). A few frames stream through back to
 back with no stalls; each FIFO's depth becomes its peak plus a margin (at
 least 2), so no stage ever waits on a full FIFO at full rate and the design
 cannot deadlock. The measured peaks and chosen depths are written to
-``BUILD/fifo_depths.json``.
+``BUILD/fifo_depths.json``. The simulation is compiled and run in the work
+folder the caller names (``BUILD/fifo_sizing``), never in the checkout.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 from qonnx.custom_op.registry import getCustomOp
 
+from dietsnn.fsutil import atomic_path, atomic_write_text
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network
 
@@ -36,11 +39,14 @@ def measure_fifo_peaks(build: Path, images: np.ndarray, work: Path) -> dict[str,
         (work / m).write_bytes((rtl / m).read_bytes())
     fifos = [n["name"] for n in meta["nodes"] if n["op_type"] == "StreamingFIFO_rtl"]
     stream = {k: meta[k] for k in ("in_bits", "in_elems", "out_bits", "out_elems", "out_signed", "out_per_frame")}
+    model_dir = work / "sim_build"  # the compiled model lives in the build folder, never in the checkout
     run_cocotb(meta["top"], [rtl / meta["waivers"]] + [rtl / s for s in meta["sources"]], "tb_top", {},
                vectors=dict(images=images, golden=run_network(net, images).scores, stream=json.dumps(stream),
                             idle=0.0, backpressure=0.0, fifos=np.array(fifos)),
-               work=work, testcase="measure_fifo_occupancy", defines={"FINN_SIMULATION": 1})
-    return json.loads((work / "fifo_peaks.json").read_text())
+               work=work, testcase="measure_fifo_occupancy", defines={"FINN_SIMULATION": 1}, build_root=model_dir)
+    peaks = json.loads((work / "fifo_peaks.json").read_text())
+    shutil.rmtree(model_dir, ignore_errors=True)  # about 100 MB per design, and its FIFOs change next
+    return peaks
 
 
 def size_fifos(build: str | Path, images: np.ndarray, work: str | Path) -> dict:
@@ -56,9 +62,10 @@ def size_fifos(build: str | Path, images: np.ndarray, work: str | Path) -> dict:
             depth = max(2, peaks[node.name] + MARGIN)
             getCustomOp(node).set_nodeattr("depth", int(depth))
             depths[node.name] = depth
-    model.save(str(build / DATAFLOW))
+    with atomic_path(build / DATAFLOW) as tmp:
+        model.save(str(tmp))
     record = {"method": "Verilator simulation of the stitched design with FINN's fifo_gauge FIFOs "
                         f"({len(images)} frames back to back, no stalls); depth = peak fill + {MARGIN}",
               "frames": int(len(images)), "peaks": peaks, "depths": depths}
-    (build / "fifo_depths.json").write_text(json.dumps(record, indent=2))
+    atomic_write_text(build / "fifo_depths.json", json.dumps(record, indent=2))
     return record

@@ -21,14 +21,35 @@ import shutil
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
-from .runner import verilator_env
+from dietsnn.fsutil import atomic_write_text
+from dietsnn.netfile import IntNetwork
+from dietsnn.ref.network import check_images
+from hw.toolenv import setup_environment, verilator_env
 
 HARNESS_CPP = Path(__file__).resolve().parent / "harness" / "axis_harness.cpp"
 EXE = "dietsnn_sim"
 SPIKING = ("SnnInputMVU", "SnnLIFMVU", "SnnSpikePool")
+#: the harness gives up after this many cycles without a stream beat in or out, at least ...
+MIN_STALL_CYCLES = 100_000
+#: ... and at least this many times the build's latency bound (every node's cycles per frame, summed)
+STALL_LATENCY_FACTOR = 4
+
+
+def stall_limit(report: dict) -> tuple[int, int]:
+    """``(latency bound, no-progress limit)`` in cycles from a compile report.
+
+    Without a beat in or out, the accelerator can be busy for at most about one
+    frame's trip through every node one after the other (the sum of their
+    expected cycles per frame, ``report.json``); the limit is a multiple of that,
+    so a slow but correct build never trips it, while a hang is still caught.
+    """
+    nodes = [e for layer in report["layers"] for e in layer["nodes"]] + list(report["interconnect"])
+    latency = int(sum(int(e["cycles"]) for e in nodes))
+    return latency, max(MIN_STALL_CYCLES, STALL_LATENCY_FACTOR * latency)
 
 
 @dataclass(frozen=True)
@@ -93,10 +114,18 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
     meta = json.loads(meta_path.read_text())
     if "accel" not in meta:
         raise ValueError(f"{meta_path}: no 'accel' entry (stitched by an older version; run `dietsnn stitch` again)")
-    report = build / "report.json"
-    if report.is_file() and json.loads(report.read_text()).get("impl") == "hls":
+    report_path = build / "report.json"
+    if not report_path.is_file():
+        raise FileNotFoundError(f"{report_path}: no compile report (run `dietsnn compile` first)")
+    try:
+        report = json.loads(report_path.read_text())
+        latency, max_stall = stall_limit(report)
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{report_path}: unreadable compile report ({type(e).__name__}: {e}); compile again") from e
+    if report.get("impl") == "hls":
         raise ValueError(f"{build} was compiled with --impl hls: its layers have no RTL before Vitis HLS runs, so "
                          "there is nothing to simulate here; compile the same network with --impl rtl to simulate it")
+    net = IntNetwork.load(build / "network.snn.npz")
     out = Path(out) if out else build / "sim_harness"
     accel = meta["accel"]
     top, params = accel["module"], accel["parameters"]
@@ -114,10 +143,20 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
     info = {"key": key, "top": top, "parameters": params, "mem_files": meta["mem_files"],
             "stream": {k: meta[k] for k in ("in_bits", "in_elems", "out_bits", "out_elems", "out_signed",
                                             "out_per_frame")},
-            "taps": [asdict(t) for t in tap_list], "exe": EXE}
+            "taps": [asdict(t) for t in tap_list], "exe": EXE,
+            "network": {"digest": net.digest(), "T": net.T, "input_shape": list(net.input_shape),
+                        "input_bits": net.input_bits, "classes": net.num_classes},
+            "latency_cycles": latency, "max_stall": max_stall}
     info_path = out / "harness.json"
-    if (out / EXE).is_file() and info_path.is_file() and json.loads(info_path.read_text()).get("key") == key:
-        return out
+    if (out / EXE).is_file() and info_path.is_file():
+        try:
+            old = json.loads(info_path.read_text())
+        except json.JSONDecodeError:
+            old = {}
+        if old.get("key") == key:
+            if old != info:
+                atomic_write_text(info_path, json.dumps(info, indent=2))
+            return out
     shutil.rmtree(out, ignore_errors=True)
     gen = out / "gen"
     gen.mkdir(parents=True)
@@ -132,6 +171,7 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
            *[f"-G{k}=32'h{v:08x}" if k == "NETWORK_ID" else f"-G{k}={v}" for k, v in params.items()],
            "-CFLAGS", f"{opt} -I{gen.resolve()} " + " ".join(defines),
            str(gen / "taps.vlt"), *[str(s) for s in sources], str(HARNESS_CPP)]
+    setup_environment()
     env = {**os.environ, **verilator_env()}
     res = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if res.returncode != 0 or not (out / EXE).is_file():
@@ -139,7 +179,7 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
         log.write_text(res.stdout + res.stderr)
         raise RuntimeError(f"Verilator build of the harness failed (log: {log}):\n{res.stderr[-3000:]}")
     shutil.rmtree(out / "obj", ignore_errors=True)  # the executable is all that is needed
-    info_path.write_text(json.dumps(info, indent=2))
+    atomic_write_text(info_path, json.dumps(info, indent=2))
     return out
 
 
@@ -155,5 +195,11 @@ def run_images(harness, images: np.ndarray, batch: int = 100, **options):
     h = harness if isinstance(harness, Harness) else Harness(harness)
     p, s = h.info["parameters"], h.info["stream"]
     images = np.asarray(images)
+    if "network" in h.info:  # the same check as every other level (shape, integer dtype, pixel range)
+        n = h.info["network"]
+        shape = tuple(n["input_shape"])
+        check_images(SimpleNamespace(input_shape=shape, input_bits=n["input_bits"]), images)
+        if len(images) == 0:
+            raise ValueError(f"images: expected at least one image of shape {shape}, got {images.shape}")
     run = h.run(pack_images(images, s, p), batch=batch, **options)
     return unpack_outputs(run.output.reshape(len(images), -1), s, p), run

