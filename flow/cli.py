@@ -207,7 +207,7 @@ def cmd_evaluate(a) -> int:
     cfg = load_checkpoint(run)[0] if (run / "checkpoint.pt").is_file() else load_config(a.config)
     data = load_split(cfg, a.split, a.data_dir).limit(a.limit)
     if len(data) == 0:
-        raise ValueError(f"{a.split} split of {cfg.dataset if hasattr(cfg, 'dataset') else a.config}: no images")
+        raise ValueError(f"--split {a.split}: the dataset has no images (--data-dir {a.data_dir or 'default'})")
     res = run_network(net, data.images.numpy())
     acc = float((res.pred == data.labels.numpy()).mean())
     print(f"{run}: integer network accuracy {acc:.4f} on {len(data)} {a.split} images (T={net.T})")

@@ -314,6 +314,20 @@ def test_compile_refuses_a_design_larger_than_the_part(tmp_path, capsys):
     assert code == 0 and "warning: the design does not fit the part (BRAM_18K; --allow-overfit given)" in err
 
 
+def test_compile_refuses_what_stitch_would_refuse(files, net_a, tmp_path, capsys):
+    """A score register wider than the RTL block's 48 bits: refused at compile (the blocks' own checks, through
+    ``check_folding``), naming the layer, the width and the cap, before anything is stitched."""
+    import dataclasses
+
+    layers = list(net_a.layers)
+    bias = layers[-1].bias.copy()
+    bias[0] = 2**50
+    layers[-1] = dataclasses.replace(layers[-1], bias=bias)
+    dataclasses.replace(net_a, layers=tuple(layers)).save(tmp_path / "wide.snn.npz")
+    misuse(capsys, ["compile", tmp_path / "wide.snn.npz", "--out", tmp_path / "b"], r"fc2\b.*\b54\b.*\b48\b")
+    assert not (tmp_path / "b").exists()
+
+
 def test_fit_hints_name_only_boards_the_bitstream_flow_builds():
     from hw.boards import get_board
     from hw.vivado.fit import DesignTooLarge, check_fit
