@@ -31,6 +31,7 @@ from dietsnn.datasets import load_fmnist_arrays
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network
 from dietsnn.ref.energy import energy_report, synaptic_ops
+from dietsnn.vocab import Kind
 
 ROOT = Path(__file__).resolve().parent.parent
 XCZU7EV = {"LUT": 230400, "FF": 460800, "BRAM_18K": 624, "DSP": 1728}
@@ -62,7 +63,7 @@ def rtl_synops(net: IntNetwork, harness: Harness, taps: dict[str, np.ndarray]) -
     in the RTL (synaptic_ops is linear in the spikes, so summed spike maps give the exact total)."""
     out = {}
     for i, layer in enumerate(net.layers):
-        if not layer.has_weights or layer.kind == "input_lif":
+        if not layer.has_weights or layer.kind is Kind.INPUT_LIF:
             continue
         src = net.layers[i - 1].name
         spikes = harness.spike_map(src, taps[src])  # (C, H, W) or (F,)

@@ -32,13 +32,13 @@ import subprocess
 import time
 from pathlib import Path
 
-import jinja2
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from bench.blocks import RESOURCES, failure, resources, synth_block
 from hw import finn_ops  # noqa: F401  (registers the project's ops)
-from hw.stitch import TEMPLATES, _extra_ports, _pad
+from hw.stitch import _extra_ports, _pad
+from hw.templating import render
 from hw.synth import SynthError, synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,7 +220,6 @@ def _accel_logic(st: dict, src: Path, work: Path, timeout: int) -> dict:
 def _per_instance(build: Path, st: dict, src: Path, work: Path, blocks: dict, timeout: int,
                   log=print) -> list[dict]:
     model = ModelWrapper(str(build / "dataflow_ip.onnx"))
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined)
     done = {}  # identical FINN sources -> the row synthesized first
     rows = []
     for node in model.graph.node:
@@ -258,8 +257,8 @@ def _per_instance(build: Path, st: dict, src: Path, work: Path, blocks: dict, ti
                            "counted per instance)", res, 0.0, **more)
             else:
                 harness_top = f"ns_{node.name}"
-                text = env.get_template("dataflow_top.sv.j2").render(
-                    top=harness_top, edges=[], in_width=in_w, out_width=out_w,
+                text = render(
+                    "rtl/dataflow_top.sv.j2", top=harness_top, edges=[], in_width=in_w, out_width=out_w,
                     nodes=[{"name": node.name, "op_type": node.op_type, "module": module, "src": "s_axis_0",
                             "dst": "m_axis_0", "extra": extra}])
                 harness = work / "harness" / f"{harness_top}.sv"

@@ -15,6 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from dietsnn.vocab import Kind
 from quant_train.config import Config, LayerKind
 from quant_train.model import DietSNN, trace_shapes
 
@@ -77,7 +78,7 @@ def compare(cfg: Config, input_shape=(1, 28, 28), steps: int = 10, warmup: int =
     ours = DietSNN(cfg, input_shape).train()
     for layer in ours.layers:  # thresholds in a realistic range so that layers spike
         if getattr(layer, "spiking", False):
-            layer.v_th.data.fill_(0.5 if layer.kind == "input_lif" else 1.5)
+            layer.v_th.data.fill_(0.5 if layer.kind is Kind.INPUT_LIF else 1.5)
     ref = SnnTorchNet(cfg, input_shape).train()
     ours_ips = _throughput(ours, ours.logits, x, y, steps, warmup)
     ref_ips = _throughput(ref, lambda s: s, x, y, steps, warmup)

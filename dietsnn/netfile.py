@@ -23,14 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from .fsutil import atomic_file
+from .vocab import (CONV_KINDS, LIF_KINDS, MAX_INPUT_BITS, MAX_LEAK_SHIFT, MAX_T, MAX_WEIGHT_BITS, MIN_INPUT_BITS,
+                    MIN_LEAK_SHIFT, MIN_T, MIN_WEIGHT_BITS, STATE_BOUND_CAP, Kind)
 
 FORMAT = "diet-snn-int/1"
-MAX_T = 16
-LIF_KINDS = ("input_lif", "lif_conv", "lif_dense")
-CONV_KINDS = ("input_lif", "lif_conv")
-KINDS = ("input_lif", "lif_conv", "lif_dense", "spike_maxpool", "output_accumulate")
-#: every layer's SPEC section 6 state bound must stay below this, so int64 arithmetic never wraps
-STATE_BOUND_CAP = 2**62
+KINDS = tuple(k.value for k in Kind)  #: the network file's kind strings (``dietsnn.vocab.Kind``)
 _INT64_MAX = 2**63 - 1
 
 
@@ -43,7 +40,7 @@ class Layer:
     """One layer of the integer network (SPEC sections 1 and 8)."""
 
     name: str  #: unique layer name, the prefix of its arrays
-    kind: str  #: one of ``KINDS``
+    kind: Kind  #: the layer kind (a ``Kind``; its string is accepted and converted)
     kernel: tuple[int, int] = (1, 1)  #: (KH, KW) for convolutions and pooling
     stride: tuple[int, int] = (1, 1)  #: (SH, SW)
     pad: tuple[int, int, int, int] = (0, 0, 0, 0)  #: [top, left, bottom, right]
@@ -52,21 +49,26 @@ class Layer:
     bias: np.ndarray | None = field(default=None, repr=False)  #: int64 (O,)
     theta: np.ndarray | None = field(default=None, repr=False)  #: int64 (O,), LIF kinds only
 
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"layer {self.name}: kind must be one of {list(KINDS)}, not {self.kind!r}")
+        object.__setattr__(self, "kind", Kind(self.kind))
+
     @property
     def is_lif(self) -> bool:
-        return self.kind in LIF_KINDS
+        return self.kind.is_lif
 
     @property
     def is_conv(self) -> bool:
-        return self.kind in CONV_KINDS
+        return self.kind.is_conv
 
     @property
     def has_weights(self) -> bool:
-        return self.kind != "spike_maxpool"
+        return self.kind.has_weights
 
     def output_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
         """Shape ``(C, H, W)`` or ``(F,)`` after this layer, given its input's."""
-        if self.kind in ("lif_dense", "output_accumulate"):
+        if self.kind.is_dense:
             return (int(self.weight.shape[0]),)
         c, h, w = in_shape
         kh, kw = self.kernel
@@ -74,12 +76,12 @@ class Layer:
         top, left, bottom, right = self.pad
         oh = (h + top + bottom - kh) // sh + 1
         ow = (w + left + right - kw) // sw + 1
-        out_c = c if self.kind == "spike_maxpool" else int(self.weight.shape[0])
+        out_c = c if self.kind is Kind.SPIKE_MAXPOOL else int(self.weight.shape[0])
         return (out_c, oh, ow)
 
     def manifest(self) -> dict:
-        d: dict = {"name": self.name, "kind": self.kind}
-        if self.kind in CONV_KINDS or self.kind == "spike_maxpool":
+        d: dict = {"name": self.name, "kind": self.kind.value}
+        if self.kind.has_window:
             d["kernel"] = list(self.kernel)
             d["stride"] = list(self.stride)
         if self.kind in CONV_KINDS:
@@ -219,18 +221,21 @@ def from_arrays(arrays: dict[str, np.ndarray], source: str = "network") -> IntNe
         if key not in m:
             raise _err(source, f"manifest.{key}", "missing field")
     T = m["T"]
-    if not isinstance(T, int) or isinstance(T, bool) or not 1 <= T <= MAX_T:
-        raise _err(source, "manifest.T", f"expected an integer in 1..{MAX_T}, got {T!r}")
+    if not isinstance(T, int) or isinstance(T, bool) or not MIN_T <= T <= MAX_T:
+        raise _err(source, "manifest.T", f"expected an integer in {MIN_T}..{MAX_T}, got {T!r}")
     inp = m["input"]
     if not isinstance(inp, dict) or "shape" not in inp or "bits" not in inp:
         raise _err(source, "manifest.input", "expected {'shape': [C, H, W], 'bits': B}")
     shape = _int_list(source, "manifest.input.shape", inp["shape"], 3, 1)
     bits = inp["bits"]
-    if not isinstance(bits, int) or isinstance(bits, bool) or not 1 <= bits <= 16:
-        raise _err(source, "manifest.input.bits", f"expected an integer in 1..16, got {bits!r}")
+    if not isinstance(bits, int) or isinstance(bits, bool) or not MIN_INPUT_BITS <= bits <= MAX_INPUT_BITS:
+        raise _err(source, "manifest.input.bits",
+                   f"expected an integer in {MIN_INPUT_BITS}..{MAX_INPUT_BITS}, got {bits!r}")
     wbits = m.get("weight_bits")
-    if wbits is not None and (not isinstance(wbits, int) or isinstance(wbits, bool) or not 2 <= wbits <= 16):
-        raise _err(source, "manifest.weight_bits", f"expected an integer in 2..16, got {wbits!r}")
+    if wbits is not None and (not isinstance(wbits, int) or isinstance(wbits, bool)
+                              or not MIN_WEIGHT_BITS <= wbits <= MAX_WEIGHT_BITS):
+        raise _err(source, "manifest.weight_bits",
+                   f"expected an integer in {MIN_WEIGHT_BITS}..{MAX_WEIGHT_BITS}, got {wbits!r}")
     if not isinstance(m["layers"], list) or not m["layers"]:
         raise _err(source, "manifest.layers", "expected a non-empty list")
     layers = []
@@ -244,8 +249,9 @@ def from_arrays(arrays: dict[str, np.ndarray], source: str = "network") -> IntNe
         where = f"{where} ({name})"
         if kind not in KINDS:
             raise _err(source, f"{where}.kind", f"expected one of {list(KINDS)}, got {kind!r}")
+        kind = Kind(kind)
         kw: dict = {"name": name, "kind": kind}
-        if kind in CONV_KINDS or kind == "spike_maxpool":
+        if kind.has_window:
             for key in ("kernel", "stride"):
                 if key not in d:
                     raise _err(source, f"{where}.{key}", "missing field")
@@ -258,11 +264,12 @@ def from_arrays(arrays: dict[str, np.ndarray], source: str = "network") -> IntNe
             if "leak_shift" not in d:
                 raise _err(source, f"{where}.leak_shift", "missing field")
             k = d["leak_shift"]
-            if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k <= 15:
-                raise _err(source, f"{where}.leak_shift", f"expected an integer in 0..15, got {k!r}")
+            if not isinstance(k, int) or isinstance(k, bool) or not MIN_LEAK_SHIFT <= k <= MAX_LEAK_SHIFT:
+                raise _err(source, f"{where}.leak_shift",
+                           f"expected an integer in {MIN_LEAK_SHIFT}..{MAX_LEAK_SHIFT}, got {k!r}")
             kw["leak_shift"] = k
-        if kind != "spike_maxpool":
-            wdim = 4 if kind in CONV_KINDS else 2
+        if kind.has_weights:
+            wdim = 4 if kind.is_conv else 2
             kw["weight"] = _int_array(source, where, arrays, f"{name}.weight", wdim)
             kw["bias"] = _int_array(source, where, arrays, f"{name}.bias", 1)
         if kind in LIF_KINDS:
@@ -284,20 +291,20 @@ def _validate(net: IntNetwork, source: str) -> None:
     dup = {n for n in names if names.count(n) > 1}
     if dup:
         raise _err(source, "manifest.layers", f"layer names must be unique, repeated: {sorted(dup)}")
-    if net.layers[0].kind != "input_lif":
+    if net.layers[0].kind is not Kind.INPUT_LIF:
         raise _err(source, f"manifest.layers[0] ({names[0]}).kind",
-                   f"the first layer must be 'input_lif', got {net.layers[0].kind!r}")
-    if net.layers[-1].kind != "output_accumulate":
+                   f"the first layer must be {Kind.INPUT_LIF.value!r}, got {net.layers[0].kind.value!r}")
+    if net.layers[-1].kind is not Kind.OUTPUT_ACCUMULATE:
         raise _err(source, f"manifest.layers[{len(names) - 1}] ({names[-1]}).kind",
-                   f"the last layer must be 'output_accumulate', got {net.layers[-1].kind!r}")
+                   f"the last layer must be {Kind.OUTPUT_ACCUMULATE.value!r}, got {net.layers[-1].kind.value!r}")
     shape = tuple(net.input_shape)
     for i, layer in enumerate(net.layers):
         where = f"manifest.layers[{i}] ({layer.name})"
-        if i > 0 and layer.kind == "input_lif":
-            raise _err(source, f"{where}.kind", "'input_lif' may only be the first layer")
-        if i < len(names) - 1 and layer.kind == "output_accumulate":
-            raise _err(source, f"{where}.kind", "'output_accumulate' may only be the last layer")
-        if layer.kind in CONV_KINDS + ("spike_maxpool",) and len(shape) != 3:
+        if i > 0 and layer.kind is Kind.INPUT_LIF:
+            raise _err(source, f"{where}.kind", f"{Kind.INPUT_LIF.value!r} may only be the first layer")
+        if i < len(names) - 1 and layer.kind is Kind.OUTPUT_ACCUMULATE:
+            raise _err(source, f"{where}.kind", f"{Kind.OUTPUT_ACCUMULATE.value!r} may only be the last layer")
+        if layer.kind.has_window and len(shape) != 3:
             raise _err(source, f"{where}.kind", f"{layer.kind} needs a (C, H, W) input, the previous layer gives {shape}")
         if layer.has_weights:
             w, b = layer.weight, layer.bias
@@ -325,7 +332,7 @@ def _validate(net: IntNetwork, source: str) -> None:
                     raise _err(source, f"{layer.name}.weight",
                                f"values {w.min()}..{w.max()} exceed {net.weight_bits}-bit signed range "
                                f"{-lim}..{lim - 1} (manifest.weight_bits)")
-            max_in = 2**net.input_bits - 1 if layer.kind == "input_lif" else 1
+            max_in = 2**net.input_bits - 1 if layer.kind is Kind.INPUT_LIF else 1
             _check_state_bound(source, layer, max_in, net.T)
         new_shape = layer.output_shape(shape)
         if any(s < 1 for s in new_shape):

@@ -25,9 +25,14 @@ from dataclasses import dataclass
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.base import Transformation
 
+from dietsnn.vocab import Kind
+
+from .vocab import MVU_FINN_OPS, base_op, names
+
 log = logging.getLogger(__name__)
 
-MVU_TYPES = ("SnnInputMVU", "SnnLIFMVU", "SnnOutputMVU")
+MVU_TYPES = MVU_FINN_OPS  #: the project's matrix-vector FINN ops
+POOL_TYPE = names(Kind.SPIKE_MAXPOOL).finn_op
 
 
 class FoldingError(ValueError):
@@ -38,8 +43,7 @@ def divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
-def base_type(op_type: str) -> str:
-    return op_type.rsplit("_", 1)[0] if op_type.endswith(("_hls", "_rtl")) else op_type
+base_type = base_op  #: ``SnnLIFMVU_rtl`` -> ``SnnLIFMVU`` (``hw.vocab.base_op``)
 
 
 @dataclass
@@ -59,7 +63,7 @@ def group_layers(model) -> list[LayerNodes]:
             pending["pad"] = node
         elif t == "ConvolutionInputGenerator":
             pending["swg"] = node
-        elif t in MVU_TYPES or t == "SnnSpikePool":
+        elif t in MVU_TYPES or t == POOL_TYPE:
             groups.append(LayerNodes(node, pending.get("swg"), pending.get("pad")))
             pending = {}
     return groups
@@ -86,7 +90,7 @@ class SetSNNFolding(Transformation):
 
     def apply(self, model):
         for group in group_layers(model):
-            if base_type(group.main.op_type) == "SnnSpikePool":
+            if base_type(group.main.op_type) == POOL_TYPE:
                 self._fold_pool(group)
             else:
                 self._fold_mvu(group)

@@ -1,16 +1,35 @@
-"""HLS C++ of the project's four dataflow blocks: generate a layer, compile its C simulation, run it.
+"""The HLS generator: the four dataflow blocks as HLS C++, their C simulation, and each FINN node's HLS files.
 
 A layer is described by one of ``lif_mvu``, ``input_mvu``, ``output_mvu`` or
-``spike_pool``, which check every parameter and array (before any compiler
-runs) and return an ``HlsLayer``. ``generate`` renders the layer's top function
-(AXI-Stream ports, ``ap_ctrl_none``, weight/bias/theta ROMs as C++
-initializers) and a C-simulation ``main`` from ``hw/templates/hls/*.cpp.j2``;
-the kernels themselves are the templated functions of ``hw/hls/*.h``.
-``csim`` compiles a generated folder with g++ against the ``ap_int.h`` /
-``hls_stream.h`` of the hls4ml wheel, ``run_csim`` feeds it beats (Python ints,
-element 0 in the least-significant bits, as ``dietsnn.ref.streams.pack_beats``
-makes them) and returns the output beats. ``build`` / ``simulate`` cache the
-compiled binary per content hash.
+``spike_pool``, which check every parameter and array through
+``hw.block_params`` (before any compiler runs) and return an ``HlsLayer``.
+``generate`` renders the layer's top function (AXI-Stream ports,
+``ap_ctrl_none``, weight/bias/theta ROMs as C++ initializers) and a
+C-simulation ``main`` from ``hw/templates/hls/*.cpp.j2``; the kernels
+themselves are the templated functions of ``hw/hls/*.h``. ``csim`` compiles a
+generated folder with g++ against the ``ap_int.h`` / ``hls_stream.h`` of the
+hls4ml wheel, ``run_csim`` feeds it beats (Python ints, element 0 in the
+least-significant bits, as ``dietsnn.ref.streams.pack_beats`` makes them) and
+returns the output beats. ``build`` / ``simulate`` cache the compiled binary
+per content hash.
+
+For a FINN node (the ``_hls`` backends of ``hw/finn_ops/hls``),
+``generate_node`` writes into the node's folder:
+
+* ``<node>_hls.cpp`` and ``<node>_hls_csim.cpp``: the layer's top function
+  and its C-simulation main, with the kernel headers of ``hw/hls`` copied
+  beside them (self-contained);
+* ``hls_synth.tcl``: the Vitis HLS script (``templates/hls/hls_synth.tcl.j2``,
+  after FINN's ``ipgentcl_template``): ``csynth_design`` and
+  ``export_design -format ip_catalog`` into ``project_<node>_hls/sol1``;
+* ``<node>.sv``: a wrapper with FINN's stream port names (``in0_V`` /
+  ``out0_V``) around the module Vitis HLS generates (``<node>_hls``), so the
+  stitched top instantiates an HLS layer exactly like an RTL one.
+
+Only the wrapper is an RTL file of the node; the Verilog of ``<node>_hls``
+exists once Vitis HLS has run, and the Vivado project script adds it from
+``project_<node>_hls/sol1/syn/verilog``. The arrays come from the dataflow
+graph's int64 initializers, exactly (never through float32).
 
 Register widths are SPEC section 6's (``dietsnn.ref.widths.layer_widths``)
 unless the caller gives wider ones; narrower ones are an error, since the
@@ -23,54 +42,44 @@ integer contract never wraps.
 >>> lif_mvu(MW=12, MH=4, SIMD=5, PE=1, T=5, weights=np.zeros((12, 4), int),
 ...         bias=np.zeros(4, int), theta=np.ones(4, int))
 Traceback (most recent call last):
-ValueError: SnnLIFMVU: SIMD=5 must divide MW=12
+hw.block_params.BlockParamError: SnnLIFMVU: SIMD=5 must divide MW=12
 """
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import importlib.util
 import logging
 import os
-import re
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from dietsnn.netfile import Layer
-from dietsnn.ref.lif import MAX_LEAK_SHIFT
-from dietsnn.ref.widths import layer_widths, signed_bits
+from dietsnn.ref.widths import signed_bits
+from dietsnn.vocab import MAX_HLS_WIDTH, Kind, MvuMode, check_range
+
+from .block_params import BlockParamError, MVUParams, PoolParams, check_mvu_arrays
+from .rtl_gen import RTL_FILES
+from .templating import TEMPLATE_DIR as _TEMPLATES
+from .templating import render as _render
+from .vocab import by_finn_op, mvu_finn_op, names
 
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 HLS_DIR = ROOT / "hw" / "hls"  #: the kernels' headers
-TEMPLATE_DIR = ROOT / "hw" / "templates" / "hls"
+TEMPLATE_DIR = _TEMPLATES / "hls"
 BUILD_ROOT = ROOT / "sim_build" / "hls"  #: default cache of compiled C simulations
 CXX = os.environ.get("CXX", "g++")
 CXXFLAGS = ("-std=c++14", "-O1")
-MAX_T = 16
-MAX_WIDTH = 4096  #: widest ap_int / ap_uint a layer may need (AP_INT_MAX_W is raised above 1024 when needed)
-MAX_VALUE = 2**62  #: parameter magnitudes stay well inside int64 (C++ literals, the numpy reference)
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class Op(str, enum.Enum):
-    """The dataflow blocks, named as their FINN ops in ``hw/finn_ops``."""
-
-    LIF_MVU = "SnnLIFMVU"
-    INPUT_MVU = "SnnInputMVU"
-    OUTPUT_MVU = "SnnOutputMVU"
-    SPIKE_POOL = "SnnSpikePool"
-
-
-_KERNEL = {Op.LIF_MVU: "snn_lif_mvu", Op.INPUT_MVU: "snn_input_mvu", Op.OUTPUT_MVU: "snn_output_mvu",
-           Op.SPIKE_POOL: "snn_spike_pool"}
+MAX_WIDTH = MAX_HLS_WIDTH  #: widest ap_int / ap_uint a layer may need (AP_INT_MAX_W is raised above 1024 when needed)
+HLS_TCL = "hls_synth.tcl"  #: the Vitis HLS script in each HLS node's folder
+POOL_OP = names(Kind.SPIKE_MAXPOOL).finn_op  #: SnnSpikePool
 
 
 class CsimError(RuntimeError):
@@ -81,7 +90,7 @@ class CsimError(RuntimeError):
 class HlsLayer:
     """One validated layer, ready to render: resolved parameters and arrays in the kernel's layout."""
 
-    op: Op  #: which block
+    op: str  #: which block: its FINN op (``SnnLIFMVU``, ``SnnInputMVU``, ``SnnOutputMVU``, ``SnnSpikePool``)
     name: str  #: C identifier of the top function
     params: dict = field(repr=False)  #: resolved integer parameters, the kernel's names (MW, SIMD, ACC_BITS, ...)
     arrays: dict = field(default_factory=dict, repr=False)  #: nested int lists: weights [PE][TILES][SIMD], bias/theta [PE][NF]
@@ -94,11 +103,11 @@ class HlsLayer:
 
     @property
     def is_mvu(self) -> bool:
-        return self.op is not Op.SPIKE_POOL
+        return by_finn_op(self.op).mvu_mode is not None
 
     @property
     def kernel(self) -> str:
-        return _KERNEL[self.op]
+        return by_finn_op(self.op).hls_kernel
 
     @property
     def header(self) -> str:
@@ -118,66 +127,12 @@ class HlsLayer:
         """Widest ap_int the generated code declares (sets ``AP_INT_MAX_W`` above 1024)."""
         p = self.params
         widths = [self.in_width, self.out_width, p.get("ACC_BITS", 0), p.get("STATE_BITS", 0)]
-        if self.op is Op.OUTPUT_MVU:
+        if "SBITS" in p:
             widths.append(p["PE"] * p["SBITS"])
         return max(widths)
 
 
-# ------------------------------------------------------------------ validation
-def _int(op: Op, name: str, value, lo: int, hi: int | None = None) -> int:
-    """``value`` as an int in ``lo..hi``, else a ValueError naming the block and parameter."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{op.value}: {name} must be an integer, not {value!r}")
-    value = int(value)
-    if hi is None and value < lo:
-        raise ValueError(f"{op.value}: {name}={value} must be >= {lo}")
-    if hi is not None and not lo <= value <= hi:
-        raise ValueError(f"{op.value}: {name}={value} must be in {lo}..{hi}")
-    return value
-
-
-def _divides(op: Op, fold: str, f: int, dim: str, d: int) -> None:
-    if d % f:
-        raise ValueError(f"{op.value}: {fold}={f} must divide {dim}={d}")
-
-
-def _int_array(op: Op, name: str, a, shape: tuple[int, ...], what: str) -> np.ndarray:
-    """An exact int64 copy of ``a`` with the expected ``shape``, else a ValueError."""
-    arr = np.asarray(a)
-    if arr.dtype.kind == "f" and np.array_equal(arr, np.rint(arr)):
-        arr = np.rint(arr)
-    elif arr.dtype.kind not in "iu":
-        raise ValueError(f"{op.value}: {name} must be an integer array, got dtype {arr.dtype}")
-    if arr.shape != shape:
-        raise ValueError(f"{op.value}: {name} has shape {arr.shape}, expected {what} = {shape}")
-    if arr.size and float(np.abs(arr.astype(np.float64)).max()) >= MAX_VALUE:
-        raise ValueError(f"{op.value}: {name} has values beyond +-2**62")
-    return arr.astype(np.int64)
-
-
-def _check_width(op: Op, name: str, given, needed: int, what: str) -> int:
-    """A caller's register width (``None`` = SPEC section 6's) that holds ``needed`` signed bits."""
-    if given is None:
-        return needed
-    given = _int(op, name, given, 1, MAX_WIDTH)
-    if given < needed:
-        raise ValueError(f"{op.value}: {name}={given} is too narrow: {what}, which needs {needed} signed bits "
-                         "(SPEC section 6)")
-    return given
-
-
-def _check_name(op: Op, name: str) -> str:
-    if not isinstance(name, str) or not _IDENT.match(name):
-        raise ValueError(f"{op.value}: name must be a C identifier, not {name!r}")
-    return name
-
-
-def _check_beat_widths(op: Op, **widths: int) -> None:
-    for key, w in widths.items():
-        if w > MAX_WIDTH:
-            raise ValueError(f"{op.value}: {key} is {w} bits, more than the {MAX_WIDTH} this generator supports")
-
-
+# ------------------------------------------------------------------ layout of the ROMs
 def _fold_weights(w: np.ndarray, simd: int, pe: int) -> list:
     """``(MW, MH)`` -> ``[PE][NF*SF][SIMD]``: ``out[p][nf*SF + sf][s] = W[sf*SIMD + s][nf*PE + p]``."""
     mw, mh = w.shape
@@ -191,75 +146,35 @@ def _fold_channels(v: np.ndarray, pe: int) -> list:
     return v.reshape(-1, pe).T.tolist()
 
 
-def _mvu(op: Op, *, name, MW, MH, SIMD, PE, T, weights, bias, theta, WBITS, NUM_VECTORS, ACC_BITS, STATE_BITS,
-         LEAK_SHIFT=None, IBITS=None, SBITS=None, EMIT_LABEL=0) -> HlsLayer:
-    """Shared checks and layout of the three matrix-vector blocks."""
-    name = _check_name(op, name)
-    mw, mh = _int(op, "MW", MW, 1), _int(op, "MH", MH, 1)
-    simd, pe = _int(op, "SIMD", SIMD, 1), _int(op, "PE", PE, 1)
-    _divides(op, "SIMD", simd, "MW", mw)
-    _divides(op, "PE", pe, "MH", mh)
-    T = _int(op, "T", T, 1, MAX_T)
-    wbits = _int(op, "WBITS", WBITS, 1, 32)
-    vectors = _int(op, "NUM_VECTORS", NUM_VECTORS, 1)
-    params = {"MW": mw, "MH": mh, "SIMD": simd, "PE": pe, "T": T, "WBITS": wbits, "NUM_VECTORS": vectors}
-    if IBITS is not None:
-        params["IBITS"] = _int(op, "IBITS", IBITS, 1, 32)
-    if LEAK_SHIFT is not None:
-        params["LEAK_SHIFT"] = _int(op, "LEAK_SHIFT", LEAK_SHIFT, 0, MAX_LEAK_SHIFT)
-
-    w = _int_array(op, "weights", weights, (mw, mh), "(MW, MH)")
-    lo, hi = -(1 << (wbits - 1)), (1 << (wbits - 1)) - 1
-    if w.size and (int(w.min()) < lo or int(w.max()) > hi):
-        raise ValueError(f"{op.value}: weights {int(w.min())}..{int(w.max())} do not fit WBITS={wbits} "
-                         f"signed ({lo}..{hi})")
-    b = _int_array(op, "bias", bias, (mh,), "(MH,)")
-    th = None
-    if op is not Op.OUTPUT_MVU:
-        th = _int_array(op, "theta", theta, (mh,), "(MH,)")
-        if np.any(th <= 0):
-            raise ValueError(f"{op.value}: theta must be positive in every channel, got min {int(th.min())}")
-    elif theta is not None:
-        raise ValueError(f"{op.value}: has no threshold, theta must be None")
-
-    # SPEC section 6 bounds through the reference (a Layer holds PyTorch's (O, I) weight layout)
-    kind = {Op.LIF_MVU: "lif_dense", Op.INPUT_MVU: "input_lif", Op.OUTPUT_MVU: "output_accumulate"}[op]
-    max_input = (1 << params["IBITS"]) - 1 if op is Op.INPUT_MVU else 1
-    lw = layer_widths(Layer(name=name, kind=kind, weight=w.T, bias=b, theta=th), max_input, T)
-    params["ACC_BITS"] = _check_width(op, "ACC_BITS", ACC_BITS, lw.acc_bits, f"|a| reaches {lw.acc_bound}")
-    state_what = f"|{'v' if op is Op.OUTPUT_MVU else 'u'}| reaches {lw.state_bound}"
-    params["STATE_BITS"] = _check_width(op, "STATE_BITS", STATE_BITS, lw.state_bits, state_what)
-
-    in_bits = params["IBITS"] if op is Op.INPUT_MVU else T
-    in_width, out_width = simd * in_bits, pe * T
-    beats_out = vectors * (mh // pe)
-    if op is Op.OUTPUT_MVU:
-        params["SBITS"] = _check_width(op, "SBITS", params["STATE_BITS"] if SBITS is None else SBITS,
-                                       lw.state_bits, state_what)
-        params["EMIT_LABEL"] = _int(op, "EMIT_LABEL", EMIT_LABEL, 0, 1)
-        params["LABEL_BITS"] = max(1, (mh - 1).bit_length())  # ceil(log2(MH)), at least 1
-        if params["EMIT_LABEL"]:
-            out_width, beats_out = params["LABEL_BITS"], vectors
-        else:
-            out_width = pe * params["SBITS"]
-        _check_beat_widths(op, **{"PE*SBITS": pe * params["SBITS"]})
-    _check_beat_widths(op, **{"the input beat": in_width, "the output beat": out_width})
-
-    arrays = {"weights": _fold_weights(w, simd, pe), "bias": _fold_channels(b, pe)}
-    theta_bits = 0
-    if th is not None:
-        arrays["theta"] = _fold_channels(th, pe)
-        theta_bits = signed_bits(int(th.max()))
-    layer = HlsLayer(op=op, name=name, params=params, arrays=arrays, in_width=in_width, out_width=out_width,
-                     beats_in=vectors * (mw // simd), beats_out=beats_out,
-                     bias_bits=signed_bits(int(np.abs(b).max(initial=0))), theta_bits=theta_bits)
-    log.info("%s %s: MW=%d MH=%d SIMD=%d PE=%d T=%d, ACC_BITS=%d STATE_BITS=%d (section 6: %d, %d)",
-             op.value, name, mw, mh, simd, pe, T, params["ACC_BITS"], params["STATE_BITS"],
-             lw.acc_bits, lw.state_bits)
-    return layer
-
-
 # ------------------------------------------------------------------ the four blocks
+def mvu_layer(who: str, p: MVUParams, weights, bias, theta=None) -> HlsLayer:
+    """The ``HlsLayer`` of a matrix-vector block: ``p`` and the arrays checked together (errors name ``who``)."""
+    p, arr = check_mvu_arrays(who, p, weights, bias, theta, backend="hls")
+    op = mvu_finn_op(p.mode)
+    params = {"MW": p.MW, "MH": p.MH, "SIMD": p.SIMD, "PE": p.PE, "T": p.T, "WBITS": p.WBITS,
+              "NUM_VECTORS": p.NUM_VECTORS}
+    if p.mode is MvuMode.INPUT_LIF:
+        params["IBITS"] = p.IBITS
+    if p.mode.is_lif:
+        params["LEAK_SHIFT"] = p.LEAK_SHIFT
+    params.update(ACC_BITS=p.ACC_BITS, STATE_BITS=p.STATE_BITS)
+    beats_out = p.NUM_VECTORS * (p.MH // p.PE)
+    if not p.mode.is_lif:
+        params.update(SBITS=p.SBITS or p.STATE_BITS, EMIT_LABEL=p.EMIT_LABEL, LABEL_BITS=p.LABEL_BITS)
+        if p.EMIT_LABEL:
+            beats_out = p.NUM_VECTORS
+    arrays = {"weights": _fold_weights(arr.weight, p.SIMD, p.PE), "bias": _fold_channels(arr.bias, p.PE)}
+    theta_bits = 0
+    if arr.theta is not None:
+        arrays["theta"] = _fold_channels(arr.theta, p.PE)
+        theta_bits = signed_bits(int(arr.theta.max()))
+    log.info("%s %s: MW=%d MH=%d SIMD=%d PE=%d T=%d, ACC_BITS=%d STATE_BITS=%d (section 6 bounds: %d, %d)",
+             op, p.name, p.MW, p.MH, p.SIMD, p.PE, p.T, p.ACC_BITS, p.STATE_BITS, arr.acc_bound, arr.state_bound)
+    return HlsLayer(op=op, name=p.name, params=params, arrays=arrays, in_width=p.in_width, out_width=p.out_width,
+                    beats_in=p.NUM_VECTORS * (p.MW // p.SIMD), beats_out=beats_out,
+                    bias_bits=signed_bits(int(np.abs(arr.bias).max(initial=0))), theta_bits=theta_bits)
+
+
 def lif_mvu(*, MW: int, MH: int, SIMD: int, PE: int, T: int, weights, bias, theta, LEAK_SHIFT: int = 0,
             WBITS: int = 4, NUM_VECTORS: int = 1, ACC_BITS: int | None = None, STATE_BITS: int | None = None,
             name: str = "snn_lif_mvu_top") -> HlsLayer:
@@ -269,18 +184,18 @@ def lif_mvu(*, MW: int, MH: int, SIMD: int, PE: int, T: int, weights, bias, thet
     (theta positive), ``LEAK_SHIFT`` the ``k`` of ``leak_k``. One call of the
     top function consumes ``NUM_VECTORS`` input vectors.
     """
-    return _mvu(Op.LIF_MVU, name=name, MW=MW, MH=MH, SIMD=SIMD, PE=PE, T=T, weights=weights, bias=bias,
-                theta=theta, WBITS=WBITS, NUM_VECTORS=NUM_VECTORS, ACC_BITS=ACC_BITS, STATE_BITS=STATE_BITS,
-                LEAK_SHIFT=LEAK_SHIFT)
+    p = MVUParams(mode=MvuMode.LIF, MW=MW, MH=MH, SIMD=SIMD, PE=PE, T=T, WBITS=WBITS, ACC_BITS=ACC_BITS,
+                  STATE_BITS=STATE_BITS, LEAK_SHIFT=LEAK_SHIFT, NUM_VECTORS=NUM_VECTORS, name=name)
+    return mvu_layer(mvu_finn_op(p.mode), p, weights, bias, theta)
 
 
 def input_mvu(*, MW: int, MH: int, SIMD: int, PE: int, T: int, weights, bias, theta, LEAK_SHIFT: int = 0,
               IBITS: int = 8, WBITS: int = 4, NUM_VECTORS: int = 1, ACC_BITS: int | None = None,
               STATE_BITS: int | None = None, name: str = "snn_input_mvu_top") -> HlsLayer:
     """``SnnInputMVU``: ``a = sum_i W[i][c] x_i`` on unsigned ``IBITS``-bit pixels, integrated ``T`` times by the LIF."""
-    return _mvu(Op.INPUT_MVU, name=name, MW=MW, MH=MH, SIMD=SIMD, PE=PE, T=T, weights=weights, bias=bias,
-                theta=theta, WBITS=WBITS, NUM_VECTORS=NUM_VECTORS, ACC_BITS=ACC_BITS, STATE_BITS=STATE_BITS,
-                LEAK_SHIFT=LEAK_SHIFT, IBITS=IBITS)
+    p = MVUParams(mode=MvuMode.INPUT_LIF, MW=MW, MH=MH, SIMD=SIMD, PE=PE, T=T, WBITS=WBITS, ACC_BITS=ACC_BITS,
+                  STATE_BITS=STATE_BITS, IBITS=IBITS, LEAK_SHIFT=LEAK_SHIFT, NUM_VECTORS=NUM_VECTORS, name=name)
+    return mvu_layer(mvu_finn_op(p.mode), p, weights, bias, theta)
 
 
 def output_mvu(*, MW: int, MH: int, SIMD: int, PE: int, T: int, weights, bias, EMIT_LABEL: int = 0,
@@ -292,40 +207,43 @@ def output_mvu(*, MW: int, MH: int, SIMD: int, PE: int, T: int, weights, bias, E
     vector holds ``argmax_c v[c]`` (lowest index on ties) in
     ``max(1, ceil(log2(MH)))`` unsigned bits.
     """
-    return _mvu(Op.OUTPUT_MVU, name=name, MW=MW, MH=MH, SIMD=SIMD, PE=PE, T=T, weights=weights, bias=bias,
-                theta=None, WBITS=WBITS, NUM_VECTORS=NUM_VECTORS, ACC_BITS=ACC_BITS, STATE_BITS=STATE_BITS,
-                SBITS=SBITS, EMIT_LABEL=EMIT_LABEL)
+    mode = MvuMode.LABEL if check_range(mvu_finn_op(MvuMode.SCORES), "EMIT_LABEL", EMIT_LABEL, 0, 1) else MvuMode.SCORES
+    p = MVUParams(mode=mode, MW=MW, MH=MH, SIMD=SIMD, PE=PE, T=T, WBITS=WBITS, ACC_BITS=ACC_BITS,
+                  STATE_BITS=STATE_BITS, NUM_VECTORS=NUM_VECTORS, SBITS=SBITS, name=name)
+    return mvu_layer(mvu_finn_op(p.mode), p, weights, bias)
 
 
-def spike_pool(*, H: int, W: int, C: int, PE: int, K: int, T: int, name: str = "snn_spike_pool_top") -> HlsLayer:
-    """``SnnSpikePool``: OR of each ``K x K`` window (stride ``K``) of NHWC T-bit spike words, one frame per call."""
-    op = Op.SPIKE_POOL
-    name = _check_name(op, name)
-    h, w, c = _int(op, "H", H, 1), _int(op, "W", W, 1), _int(op, "C", C, 1)
-    pe, k, T = _int(op, "PE", PE, 1), _int(op, "K", K, 1), _int(op, "T", T, 1, MAX_T)
-    _divides(op, "PE", pe, "C", c)
-    if k > h or k > w:
-        raise ValueError(f"{op.value}: window K={k} does not fit the {h}x{w} input")
-    _check_beat_widths(op, **{"the beat": pe * T})
-    cf = c // pe
-    log.info("%s %s: %dx%dx%d, K=%d, PE=%d, T=%d", op.value, name, h, w, c, k, pe, T)
-    return HlsLayer(op=op, name=name, params={"H": h, "W": w, "C": c, "PE": pe, "K": k, "T": T},
-                    in_width=pe * T, out_width=pe * T, beats_in=h * w * cf, beats_out=(h // k) * (w // k) * cf)
+def pool_layer(who: str, p: PoolParams) -> HlsLayer:
+    """The ``HlsLayer`` of a spike pool (``p`` checked; errors name ``who``)."""
+    p = p.check(who, "hls")
+    cf = p.C // p.PE
+    log.info("%s %s: %dx%dx%d, window %dx%d, stride %dx%d, PE=%d, T=%d", POOL_OP, p.name, p.H, p.W, p.C, p.KH, p.KW,
+             p.SH, p.SW, p.PE, p.T)
+    return HlsLayer(op=POOL_OP, name=p.name, params={"H": p.H, "W": p.W, "C": p.C, "PE": p.PE, "KH": p.KH,
+                                                     "KW": p.KW, "SH": p.SH, "SW": p.SW, "T": p.T},
+                    in_width=p.in_width, out_width=p.out_width, beats_in=p.H * p.W * cf, beats_out=p.OH * p.OW * cf)
 
 
-# ------------------------------------------------------------------ rendering and C simulation
-def _environment():
-    import jinja2
+def spike_pool(*, H: int, W: int, C: int, PE: int, T: int, kernel: tuple[int, int] | None = None,
+               stride: tuple[int, int] | None = None, K: int | None = None,
+               name: str = "snn_spike_pool_top") -> HlsLayer:
+    """``SnnSpikePool``: OR of each ``kernel`` = (KH, KW) window, ``stride`` = (SH, SW) apart (overlapping, gapped
+    or equal, no padding), of NHWC T-bit spike words, one frame per call. ``K``: kernel = stride = (K, K)."""
+    if K is not None:
+        if kernel is not None or stride is not None:
+            raise ValueError(f"{POOL_OP}: give K or kernel and stride, not both")
+        kernel = stride = (K, K)
+    if kernel is None or stride is None:
+        raise ValueError(f"{POOL_OP}: kernel and stride (or K) are required")
+    (kh, kw), (sh, sw) = kernel, stride
+    return pool_layer(POOL_OP, PoolParams(H=H, W=W, C=C, KH=kh, KW=kw, SH=sh, SW=sw, PE=PE, T=T, name=name))
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), undefined=jinja2.StrictUndefined,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
-
+# ------------------------------------------------------------------ rendering
 def render(layer: HlsLayer) -> dict[str, str]:
     """The generated sources of ``layer``: ``{file name: text}``."""
-    env = _environment()
-    return {f"{layer.name}.cpp": env.get_template("snn_layer.cpp.j2").render(layer=layer),
-            f"{layer.name}_csim.cpp": env.get_template("snn_csim_main.cpp.j2").render(layer=layer)}
+    return {f"{layer.name}.cpp": _render("hls/snn_layer.cpp.j2", layer=layer),
+            f"{layer.name}_csim.cpp": _render("hls/snn_csim_main.cpp.j2", layer=layer)}
 
 
 def generate(layer: HlsLayer, folder: str | Path) -> Path:
@@ -337,6 +255,54 @@ def generate(layer: HlsLayer, folder: str | Path) -> Path:
     return folder
 
 
+# ------------------------------------------------------------------ FINN nodes (the _hls backends)
+def hls_top(node_name: str) -> str:
+    """The HLS top function (and Vitis HLS module) of a node: ``<node>_hls``."""
+    return f"{node_name}_hls"
+
+
+def hls_project(node_name: str) -> str:
+    """The Vitis HLS project folder, inside the node's folder."""
+    return f"project_{hls_top(node_name)}"
+
+
+def node_layer(inst, model) -> HlsLayer:
+    """The ``HlsLayer`` of one ``Snn*_hls`` node: its block parameters and the graph's int64 initializers."""
+    node = inst.onnx_node
+    who = f"node {node.name}"
+    p = inst.block_params()
+    p = replace(p, name=hls_top(node.name))
+    if isinstance(p, PoolParams):
+        return pool_layer(who, p)
+    inits = [model.get_initializer(n) for n in node.input[1:]]
+    return mvu_layer(who, p, *inits)
+
+
+def _pad(w: int) -> int:
+    return (w + 7) // 8 * 8
+
+
+def generate_node(inst, model, out: Path, fpgapart: str, clk) -> None:
+    """Write one ``Snn*_hls`` node's HLS sources, Vitis HLS script and RTL wrapper into ``out``."""
+    node = inst.onnx_node
+    layer = node_layer(inst, model)
+    generate(layer, out)
+    for header in ("snn_common.h", layer.header):
+        shutil.copy2(HLS_DIR / header, out / header)
+    top = inst.get_verilog_top_module_name()
+    (out / HLS_TCL).write_text(_render(
+        "hls/hls_synth.tcl.j2", layer=node.name, op_type=node.op_type, top=layer.name,
+        project=hls_project(node.name), part=fpgapart, clk_ns=f"{float(clk):g}", cpp=f"{layer.name}.cpp"))
+    (out / f"{top}.sv").write_text(_render(
+        "hls/hls_layer_wrapper.sv.j2", top=top, layer=node.name, op_type=node.op_type, hls_top=layer.name,
+        in_pad=_pad(inst.get_instream_width()), out_pad=_pad(inst.get_outstream_width()),
+        in_width=layer.in_width, out_width=layer.out_width))
+    inst.set_nodeattr("gen_top_module", top)
+    inst.set_nodeattr("ipgen_path", str(out / hls_project(node.name)))
+    (out / RTL_FILES).write_text(f"{top}.sv\n")
+
+
+# ------------------------------------------------------------------ C simulation
 def hls_include() -> Path:
     """The folder holding ``ap_int.h`` and ``hls_stream.h``: ``$HLS_INCLUDE``, else the hls4ml wheel's copy."""
     env = os.environ.get("HLS_INCLUDE")

@@ -20,9 +20,10 @@ from qonnx.util.basic import get_preferred_onnx_opset, qonnx_make_model
 
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref.widths import network_widths
+from dietsnn.vocab import Kind
 
-from .qonnx_ops import OP_TYPES
 from .qonnx_ops.base import DOMAIN
+from .vocab import names
 
 INPUT = "image"
 OUTPUT = "scores"
@@ -44,7 +45,7 @@ def to_qonnx(net: IntNetwork, batch: int = 1) -> ModelWrapper:
     prev = INPUT
     shape = tuple(net.input_shape)
     for layer in net.layers:
-        if layer.kind in ("lif_dense", "output_accumulate") and len(shape) == 3:
+        if layer.kind.is_dense and len(shape) == 3:
             flat = f"{layer.name}_flat"
             nodes.append(helper.make_node("Flatten", [prev], [flat], axis=1, name=f"{layer.name}_flatten"))
             prev, shape = flat, (int(np.prod(shape)),)
@@ -61,16 +62,16 @@ def to_qonnx(net: IntNetwork, batch: int = 1) -> ModelWrapper:
                                  else int_datatype(value))
             inputs.append(name)
         attrs = {"T": net.T, "input_bits": net.input_bits, "in_shape": list(shape)}
-        if layer.kind in ("input_lif", "lif_conv", "spike_maxpool"):
+        if layer.kind.has_window:
             attrs.update(kernel=list(layer.kernel), stride=list(layer.stride))
         if layer.is_conv:
             attrs["pad"] = list(layer.pad)
         if layer.is_lif:
             attrs["leak_shift"] = layer.leak_shift
-        if layer.kind == "output_accumulate":
+        if layer.kind is Kind.OUTPUT_ACCUMULATE:
             attrs["score_bits"] = widths[layer.name].state_bits
         out = OUTPUT if layer is net.layers[-1] else f"{layer.name}_out"
-        nodes.append(helper.make_node(OP_TYPES[layer.kind], inputs, [out], name=layer.name, domain=DOMAIN, **attrs))
+        nodes.append(helper.make_node(names(layer.kind).qonnx_op, inputs, [out], name=layer.name, domain=DOMAIN, **attrs))
         prev, shape = out, layer.output_shape(shape)
     graph = helper.make_graph(
         nodes, "dietsnn",

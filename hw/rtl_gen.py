@@ -1,39 +1,42 @@
-"""Parameters and memory files of the RTL blocks, validated before any simulator or synthesizer runs.
+"""The RTL generator: the blocks' parameters and memory files, and each FINN node's per-layer wrapper.
 
-``mvu_block(...)`` writes ``$readmemh`` files (weights: ``NF*SF`` words of
-``PE*SIMD*WBITS`` bits, element ``p*SIMD + s`` = ``W[sf*SIMD + s][nf*PE + p]``
-in the LSB-first order of SPEC section 5; bias/theta: ``NF`` words of
-``PE*STATE_BITS`` bits) and returns the module parameters.
+Block level (no FINN needed; the cocotb tests use it):
+
+* ``mvu_block(...)`` checks one ``snn_mvu`` (``hw.block_params.MVUParams``
+  and the arrays) and writes its ``$readmemh`` files: weights, ``NF*SF``
+  words of ``PE*SIMD*WBITS`` bits, element ``p*SIMD + s`` =
+  ``W[sf*SIMD + s][nf*PE + p]`` in the LSB-first order of SPEC section 5;
+  bias/theta, ``NF`` words of ``PE*STATE_BITS`` bits. It returns the module
+  parameters.
+* ``pool_block(...)`` checks one ``snn_spike_pool`` and returns its parameters.
+
+Node level (the ``_rtl`` backends of ``hw/finn_ops/rtl``): ``generate_node``
+writes ``<code_gen_dir>/<top>.sv`` (``templates/rtl/layer_wrapper.sv.j2``, FINN's
+port names, so the stitched top connects it like FINN's own RTL layers)
+around the generic block of ``hw/rtl/`` (copied beside it), the memory files,
+and the list of the node's files (``rtl_files.txt``). The arrays come from
+the dataflow graph's int64 initializers, exactly (never through float32).
 """
 
 from __future__ import annotations
 
 import math
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from dietsnn.ref.streams import pack_beats
+from dietsnn.vocab import MvuMode
+
+from .block_params import BlockParamError, MVUArrays, MVUParams, PoolParams, check_mvu_arrays
+from .templating import render
+from .vocab import RTL_MODES
 
 RTL_DIR = Path(__file__).resolve().parent / "rtl"
-MODES = {"input_lif": 0, "lif": 1, "scores": 2, "label": 2}
-MAX_SIMD_PE = 4096  #: largest SIMD x PE a block may be built with
-MAX_STATE_BITS = 48  #: widest membrane/score register
-
-
-class BlockParamError(ValueError):
-    """A block asked for parameters it cannot implement."""
-
-
-def _check(cond: bool, msg: str):
-    if not cond:
-        raise BlockParamError(msg)
-
-
-def _write_mem(path: Path, words: list[int], width: int) -> None:
-    digits = max(1, math.ceil(width / 4))
-    path.write_text("".join(f"{w:0{digits}x}\n" for w in words))
+RTL_FILES = "rtl_files.txt"  #: the node's RTL and memory files, one per line, in its code-generation folder
+MODES = RTL_MODES  #: the ``MODE`` of ``snn_mvu`` per matrix-vector mode
 
 
 @dataclass(frozen=True)
@@ -42,69 +45,111 @@ class MVUBlock:
     sources: tuple  #: RTL files
 
 
-def mvu_block(name: str, mode: str, weight: np.ndarray, bias: np.ndarray, theta: np.ndarray | None, *,
-              simd: int, pe: int, T: int, acc_bits: int, state_bits: int, leak_shift: int = 0,
-              in_bits: int = 8, wbits: int = 4, out_dir: Path) -> MVUBlock:
-    """Validate one ``snn_mvu`` instance and write its memory files into ``out_dir``."""
-    _check(mode in MODES, f"{name}: mode must be one of {sorted(MODES)}, not {mode!r}")
-    weight = np.asarray(weight, dtype=np.int64)
-    mw, mh = weight.shape
-    _check(simd >= 1 and mw % simd == 0, f"{name}: SIMD={simd} must divide MW={mw}")
-    _check(pe >= 1 and mh % pe == 0, f"{name}: PE={pe} must divide MH={mh}")
-    _check(simd * pe <= MAX_SIMD_PE, f"{name}: SIMD*PE={simd * pe} exceeds the limit of {MAX_SIMD_PE} lanes")
-    _check(1 <= T <= 16, f"{name}: T must be in 1..16, not {T}")
-    _check(0 <= leak_shift <= 15, f"{name}: leak_shift must be in 0..15, not {leak_shift}")
-    _check(2 <= wbits <= 16, f"{name}: weight width {wbits} must be in 2..16")
-    lim = 2 ** (wbits - 1)
-    _check(int(weight.min(initial=0)) >= -lim and int(weight.max(initial=0)) < lim,
-           f"{name}: weights {int(weight.min())}..{int(weight.max())} exceed {wbits}-bit signed range")
-    _check(1 <= acc_bits <= state_bits <= MAX_STATE_BITS,
-           f"{name}: widths must satisfy 1 <= acc_bits ({acc_bits}) <= state_bits ({state_bits}) <= {MAX_STATE_BITS}")
-    blim = 2 ** (state_bits - 1)
-    for label, arr in (("bias", bias), ("theta", theta)):
-        if arr is not None:
-            arr = np.asarray(arr)
-            _check(arr.shape == (mh,), f"{name}: {label} must have shape ({mh},), got {arr.shape}")
-            _check(int(np.abs(arr).max(initial=0)) < blim, f"{name}: {label} does not fit {state_bits} bits")
-    _check(mode == "scores" or mode == "label" or theta is not None, f"{name}: mode {mode} needs theta")
-    nf, sf = mh // pe, mw // simd
+def _write_mem(path: Path, words: list[int], width: int) -> None:
+    digits = max(1, math.ceil(width / 4))
+    path.write_text("".join(f"{w:0{digits}x}\n" for w in words))
+
+
+def _pad(w: int) -> int:
+    return (w + 7) // 8 * 8
+
+
+def write_mvu(name: str, p: MVUParams, arrays: MVUArrays, out_dir: Path) -> dict:
+    """Write the memory files of a checked block into ``out_dir``; return ``snn_mvu``'s parameters."""
+    nf, sf = p.MH // p.PE, p.MW // p.SIMD
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     words = []
     for f in range(nf):
         for s in range(sf):
-            block = weight[s * simd:(s + 1) * simd, f * pe:(f + 1) * pe]  # (SIMD, PE)
-            words += pack_beats(block.T.reshape(-1), wbits, pe * simd, signed=True)
+            block = arrays.weight[s * p.SIMD:(s + 1) * p.SIMD, f * p.PE:(f + 1) * p.PE]  # (SIMD, PE)
+            words += pack_beats(block.T.reshape(-1), p.WBITS, p.PE * p.SIMD, signed=True)
     files = {"WEIGHT_FILE": out_dir / f"{name}_w.mem", "BIAS_FILE": out_dir / f"{name}_b.mem",
              "THETA_FILE": out_dir / f"{name}_t.mem"}
-    _write_mem(files["WEIGHT_FILE"], words, pe * simd * wbits)
-    _write_mem(files["BIAS_FILE"], pack_beats(np.asarray(bias), state_bits, pe, signed=True), pe * state_bits)
-    th = np.asarray(theta) if theta is not None else np.zeros(mh, np.int64)
-    _write_mem(files["THETA_FILE"], pack_beats(th, state_bits, pe, signed=True), pe * state_bits)
-    params = dict(MODE=MODES[mode], MW=mw, MH=mh, SIMD=simd, PE=pe, T=T, IN_BITS=in_bits, WBITS=wbits,
-                  ACC_BITS=acc_bits, STATE_BITS=state_bits, LEAK_SHIFT=leak_shift,
-                  EMIT_LABEL=int(mode == "label"), LABEL_BITS=max(1, math.ceil(math.log2(mh))),
-                  **{k: f'"{v}"' for k, v in files.items()})
-    return MVUBlock(params, (RTL_DIR / "snn_mvu.sv",))
+    _write_mem(files["WEIGHT_FILE"], words, p.PE * p.SIMD * p.WBITS)
+    _write_mem(files["BIAS_FILE"], pack_beats(arrays.bias, p.STATE_BITS, p.PE, signed=True), p.PE * p.STATE_BITS)
+    th = arrays.theta if arrays.theta is not None else np.zeros(p.MH, np.int64)
+    _write_mem(files["THETA_FILE"], pack_beats(th, p.STATE_BITS, p.PE, signed=True), p.PE * p.STATE_BITS)
+    return dict(MODE=MODES[p.mode], MW=p.MW, MH=p.MH, SIMD=p.SIMD, PE=p.PE, T=p.T, IN_BITS=p.IBITS, WBITS=p.WBITS,
+                ACC_BITS=p.ACC_BITS, STATE_BITS=p.STATE_BITS, LEAK_SHIFT=p.LEAK_SHIFT, EMIT_LABEL=p.EMIT_LABEL,
+                LABEL_BITS=p.LABEL_BITS, **{k: f'"{v}"' for k, v in files.items()})
 
 
-def pool_block(name: str, *, T: int, C: int, pe: int, H: int, W: int, kernel: int, stride: int) -> dict:
-    """Validate one ``snn_spike_pool`` instance; returns its parameters."""
-    _check(kernel == stride, f"{name}: the RTL spike pool needs stride == kernel, got kernel {kernel}, stride {stride}")
-    _check(pe >= 1 and C % pe == 0, f"{name}: PE={pe} must divide C={C}")
-    _check(1 <= T <= 16, f"{name}: T must be in 1..16, not {T}")
-    _check(H >= kernel and W >= kernel, f"{name}: window {kernel} does not fit {H}x{W}")
-    return dict(T=T, C=C, PE=pe, H=H, W=W, K=kernel)
+def mvu_block(name: str, mode: str, weight: np.ndarray, bias: np.ndarray, theta: np.ndarray | None, *,
+              simd: int, pe: int, T: int, acc_bits: int, state_bits: int, leak_shift: int = 0,
+              in_bits: int = 8, wbits: int = 4, out_dir: Path) -> MVUBlock:
+    """Check one ``snn_mvu`` instance (``BlockParamError`` naming ``name``) and write its memory files."""
+    if mode not in {m.value for m in MvuMode}:
+        raise BlockParamError(name, [f"mode must be one of {sorted(MODES)}, not {mode!r}"])
+    p = MVUParams(mode=MvuMode(mode), MW=int(np.shape(weight)[0]), MH=int(np.shape(weight)[1]), SIMD=simd, PE=pe,
+                  T=T, WBITS=wbits, ACC_BITS=acc_bits, STATE_BITS=state_bits, IBITS=in_bits, LEAK_SHIFT=leak_shift)
+    p, arrays = check_mvu_arrays(name, p, weight, bias, theta if p.mode.is_lif else None, backend="rtl")
+    return MVUBlock(write_mvu(name, p, arrays, out_dir), (RTL_DIR / "snn_mvu.sv",))
+
+
+def pool_parameters(p: PoolParams) -> dict:
+    """``snn_spike_pool``'s parameters of a checked pool."""
+    return dict(T=p.T, C=p.C, PE=p.PE, H=p.H, W=p.W, KH=p.KH, KW=p.KW, SH=p.SH, SW=p.SW)
+
+
+def pool_block(name: str, *, T: int, C: int, pe: int, H: int, W: int, kernel: tuple[int, int],
+               stride: tuple[int, int]) -> dict:
+    """Check one ``snn_spike_pool`` instance (window ``kernel`` = (KH, KW), ``stride`` = (SH, SW), any
+    overlap or gap, no padding); returns its parameters."""
+    (kh, kw), (sh, sw) = kernel, stride
+    p = PoolParams(H=H, W=W, C=C, KH=kh, KW=kw, SH=sh, SW=sw, PE=pe, T=T).check(name, "rtl")
+    return pool_parameters(p)
 
 
 def render_wrapper(top: str, layer: str, op_type: str, core: str, parameters: dict, in_width: int,
                    out_width: int) -> str:
     """The per-layer wrapper with FINN's port names, from ``templates/rtl/layer_wrapper.sv.j2``."""
-    import jinja2
+    return render("rtl/layer_wrapper.sv.j2", top=top, layer=layer, op_type=op_type, core=core,
+                  parameters=list(parameters.items()), in_width=in_width, in_pad=_pad(in_width),
+                  out_width=out_width, out_pad=_pad(out_width))
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates" / "rtl")),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    pad = lambda w: (w + 7) // 8 * 8  # noqa: E731
-    return env.get_template("layer_wrapper.sv.j2").render(
-        top=top, layer=layer, op_type=op_type, core=core, parameters=list(parameters.items()),
-        in_width=in_width, in_pad=pad(in_width), out_width=out_width, out_pad=pad(out_width))
+
+# ------------------------------------------------------------------ FINN nodes (the _rtl backends)
+def generate_node(inst, model, out: Path) -> None:
+    """Write one ``Snn*_rtl`` node's wrapper, block and memory files into ``out`` (see the module docstring)."""
+    node = inst.onnx_node
+    who = f"node {node.name}"
+    p = inst.block_params()
+    if isinstance(p, PoolParams):
+        core, params, mems = "snn_spike_pool", pool_parameters(p.check(who, "rtl")), []
+    else:
+        def init(i):
+            return model.get_initializer(node.input[i]) if i < len(node.input) else None
+
+        p, arrays = check_mvu_arrays(who, p, init(1), init(2), init(3), backend="rtl")
+        core, params = "snn_mvu", write_mvu(node.name, p, arrays, out)
+        mems = []
+        for key in ("WEIGHT_FILE", "BIAS_FILE", "THETA_FILE"):
+            mems.append(Path(params[key].strip('"')).name)
+            params[key] = f'"{mems[-1]}"'  # found next to the sources by simulators and Vivado
+    top = inst.get_verilog_top_module_name()
+    (out / f"{top}.sv").write_text(render_wrapper(top, node.name, node.op_type, core, params,
+                                                  inst.get_instream_width(), inst.get_outstream_width()))
+    shutil.copy2(RTL_DIR / f"{core}.sv", out / f"{core}.sv")
+    inst.set_nodeattr("gen_top_module", top)
+    inst.set_nodeattr("ipgen_path", str(out))
+    inst.set_nodeattr("ip_path", str(out))
+    (out / RTL_FILES).write_text("\n".join([f"{core}.sv", f"{top}.sv", *mems]) + "\n")
+
+
+def node_files(out: Path, abspath: bool = False) -> list[str]:
+    """The files a node's code generation listed in ``out/rtl_files.txt``."""
+    names = (Path(out) / RTL_FILES).read_text().split()
+    return [str(Path(out) / n) if abspath else n for n in names]
+
+
+def ipi_commands(files: list[str], top: str, instance: str) -> list[str]:
+    """Vivado IP-integrator commands that add a node's sources and memory files and instantiate its top."""
+    cmd = [f"add_files -norecurse {f}" for f in files if f.endswith((".sv", ".v"))]
+    cmd += [f"add_files -norecurse {f}" for f in files if f.endswith(".mem")]
+    cmd.append(f"create_bd_cell -type module -reference {top} {instance}")
+    return cmd
+
+
+__all__ = ["RTL_DIR", "RTL_FILES", "MODES", "BlockParamError", "MVUBlock", "write_mvu", "mvu_block",
+           "pool_parameters", "pool_block", "render_wrapper", "generate_node", "node_files", "ipi_commands"]

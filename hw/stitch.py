@@ -1,7 +1,7 @@
 """Stitch a compiled dataflow graph into one RTL design: every layer's RTL plus a generated top module.
 
 FINN's ``CreateStitchedIP`` needs Vivado, so the project generates the top
-from ``templates/rtl/dataflow_top.sv.j2`` (a plain chain of AXI-Stream
+from ``hw/templates/rtl/dataflow_top.sv.j2`` (a plain chain of AXI-Stream
 instances). Every node's HDL comes from its own ``generate_hdl`` (FINN's for
 FMPadding, sliding window, FIFO and width converter; the project's for its
 blocks) through FINN's ``PrepareIP``; all files are copied flat into
@@ -11,23 +11,22 @@ fixed in those copies (``_FIXES``, each with the reason).
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import numpy as np
 from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
+from dietsnn.artifacts import StreamFormat, Stitched
 from dietsnn.netfile import network_id
 
-from . import finn_ops  # noqa: F401
+from . import finn_ops  # noqa: F401  (registers the project's ops into FINN's domains)
+from .templating import render
 
 TOP = "dietsnn_top"
 ACCEL = "dietsnn_accel"  #: the deployable top: TOP with DMA framing (TLAST), see hw/rtl/dietsnn_accel.sv
-TEMPLATES = Path(__file__).resolve().parent / "templates" / "rtl"
 RTL = Path(__file__).resolve().parent / "rtl"
 
 #: (file name, old text, new text, why): fixes applied to generated copies of FINN sources
@@ -119,9 +118,8 @@ def stitch(model: ModelWrapper, build: str | Path, part: str, clk_ns: float) -> 
     stream = {"in_bits": idt.bitwidth(), "in_elems": insts[0].get_instream_width() // idt.bitwidth(),
               "out_bits": odt.bitwidth(), "out_elems": insts[-1].get_outstream_width() // odt.bitwidth(),
               "out_signed": bool(odt.signed()), "out_per_frame": int(insts[-1].get_number_output_values())}
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined)
-    text = env.get_template("dataflow_top.sv.j2").render(top=TOP, nodes=nodes, edges=edges, in_width=in_width,
-                                                          out_width=out_width)
+    text = render("rtl/dataflow_top.sv.j2", top=TOP, nodes=nodes, edges=edges, in_width=in_width,
+                  out_width=out_width)
     (rtl_dir / f"{TOP}.sv").write_text(text.rstrip("\n") + "\n")
     shutil.copy2(RTL / f"{ACCEL}.sv", rtl_dir / f"{ACCEL}.sv")
     # packages first (swg_pkg), then everything else, the tops last
@@ -139,14 +137,11 @@ def stitch(model: ModelWrapper, build: str | Path, part: str, clk_ns: float) -> 
     design = StitchedDesign(rtl_dir, TOP, order, mems, in_width, out_width, stream)
     idt_elems = int(np.prod(model.get_tensor_shape(model.graph.input[0].name)))
     in_beats = idt_elems // stream["in_elems"]
-    accel = {"module": ACCEL, "parameters": {
-        "IN_WIDTH": in_width, "OUT_WIDTH": out_width, "AXIS_IN_WIDTH": axis_width(in_width),
-        "AXIS_OUT_WIDTH": axis_width(out_width), "IN_BEATS": in_beats, "OUT_BEATS": stream["out_per_frame"],
-        "BATCHES": 8, "NETWORK_ID": network_id(build / "network.snn.npz")}}
-    (build / "stitched.json").write_text(json.dumps({"top": TOP, "accel": accel, "sources": order, "mem_files": mems,
-                                                     "in_width": in_width, "out_width": out_width,
-                                                     "waivers": "finn_waivers.vlt",
-                                                     "nodes": [{"name": n["name"], "op_type": n["op_type"]}
-                                                               for n in nodes], **stream}, indent=2))
+    parameters = {"IN_WIDTH": in_width, "OUT_WIDTH": out_width, "AXIS_IN_WIDTH": axis_width(in_width),
+                  "AXIS_OUT_WIDTH": axis_width(out_width), "IN_BEATS": in_beats, "OUT_BEATS": stream["out_per_frame"],
+                  "BATCHES": 8, "NETWORK_ID": network_id(build / "network.snn.npz")}
+    Stitched(top=TOP, accel_module=ACCEL, accel_parameters=parameters, sources=tuple(order), mem_files=tuple(mems),
+             in_width=in_width, out_width=out_width, waivers="finn_waivers.vlt",
+             nodes=tuple((n["name"], n["op_type"]) for n in nodes), stream=StreamFormat(**stream)).save(build)
     model.save(str(build / "dataflow_ip.onnx"))
     return design

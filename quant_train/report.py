@@ -12,6 +12,7 @@ import torch
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network
 from dietsnn.ref.energy import energy_report
+from dietsnn.vocab import Kind
 
 from .data import batches, load_split
 from .export import to_int_network
@@ -66,7 +67,7 @@ def write_metrics(run: str | Path, split: str = "test", limit: int | None = None
     layers = []
     for i, layer in enumerate(net.layers):
         entry = {"name": layer.name, "kind": layer.kind, "output_shape": list(shapes[i + 1])}
-        if layer.kind != "output_accumulate":
+        if layer.kind is not Kind.OUTPUT_ACCUMULATE:
             entry["spike_rate"] = golden.spike_counts[layer.name] / (_neurons(shapes[i + 1]) * net.T * len(labels))
         if layer.is_lif:
             entry.update(leak_shift=layer.leak_shift, leak=1.0 if layer.leak_shift == 0 else 1 - 2.0 ** -layer.leak_shift,

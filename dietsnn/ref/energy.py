@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..netfile import IntNetwork, Layer
+from ..vocab import Kind
 from .conv import conv2d_int
 
 E_MAC_PJ = 4.6
@@ -44,7 +45,7 @@ def energy_report(net: IntNetwork, synops: dict[str, int], n_images: int) -> dic
             continue
         macs = layer_macs(layer, shapes[i], shapes[i + 1])
         ann_macs += macs
-        if layer.kind == "input_lif":
+        if layer.kind is Kind.INPUT_LIF:
             snn_macs += macs
             per_layer.append({"name": layer.name, "ann_macs": macs, "snn_macs": macs, "snn_acs": 0.0})
         else:

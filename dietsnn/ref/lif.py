@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import numpy as np
 
-MAX_LEAK_SHIFT = 15
+from ..vocab import MAX_LEAK_SHIFT, MIN_LEAK_SHIFT
 
 
 def check_leak_shift(k: int) -> int:
     """Return ``k`` as an int if it is a valid leak shift, else raise."""
     if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
-        raise ValueError(f"leak_shift must be an integer in 0..{MAX_LEAK_SHIFT}, not {k!r}")
-    if not 0 <= int(k) <= MAX_LEAK_SHIFT:
-        raise ValueError(f"leak_shift must be in 0..{MAX_LEAK_SHIFT}, not {k!r}")
+        raise ValueError(f"leak_shift must be an integer in {MIN_LEAK_SHIFT}..{MAX_LEAK_SHIFT}, not {k!r}")
+    if not MIN_LEAK_SHIFT <= int(k) <= MAX_LEAK_SHIFT:
+        raise ValueError(f"leak_shift must be in {MIN_LEAK_SHIFT}..{MAX_LEAK_SHIFT}, not {k!r}")
     return int(k)
 
 

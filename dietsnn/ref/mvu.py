@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..vocab import MvuMode
 from .accumulate import output_accumulate, predict_label
 from .conv import dense_int
 from .lif import lif_sequence
@@ -27,11 +28,12 @@ def mvu_currents(x: np.ndarray, weight: np.ndarray, T: int, image: bool) -> np.n
 
 
 def mvu_layer(x, weight, bias, T: int, mode: str, theta=None, leak_shift: int = 0) -> np.ndarray:
-    """``mode``: ``"input_lif"`` / ``"lif"`` -> spike words ``(V, MH)``; ``"scores"`` -> ``(V, MH)``;
-    ``"label"`` -> ``(V, 1)`` lowest-index argmax."""
-    a = mvu_currents(x, weight, T, image=(mode == "input_lif"))
-    if mode in ("scores", "label"):
+    """``mode`` (a ``dietsnn.vocab.MvuMode`` or its string): ``input_lif`` / ``lif`` -> spike words ``(V, MH)``;
+    ``scores`` -> ``(V, MH)``; ``label`` -> ``(V, 1)`` lowest-index argmax."""
+    mode = MvuMode(mode)
+    a = mvu_currents(x, weight, T, image=mode.image_input)
+    if not mode.is_lif:
         scores = output_accumulate(a, bias)
-        return predict_label(scores)[:, None] if mode == "label" else scores
+        return predict_label(scores)[:, None] if mode is MvuMode.LABEL else scores
     spikes, _ = lif_sequence(a, bias, theta, leak_shift)
     return spike_words(spikes)

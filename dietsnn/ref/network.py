@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..netfile import IntNetwork, Layer
+from ..vocab import Kind
 from .accumulate import output_accumulate, predict_label
 from .conv import conv2d_int, dense_int
 from .energy import synaptic_ops
@@ -59,14 +60,14 @@ def _over_time(fn, trains: np.ndarray) -> np.ndarray:
 
 def run_layer(layer: Layer, x: np.ndarray, T: int) -> np.ndarray:
     """One layer: image ``(N, C, H, W)`` or spike trains ``(T, N, ...)`` in; spike trains or scores out."""
-    if layer.kind == "input_lif":
+    if layer.kind is Kind.INPUT_LIF:
         a = layer_current(layer, x)
         current = np.broadcast_to(a, (T, *a.shape))  # same product every timestep
         return lif_sequence(current, layer.bias, layer.theta, layer.leak_shift)[0]
-    if layer.kind == "spike_maxpool":
+    if layer.kind is Kind.SPIKE_MAXPOOL:
         return spike_maxpool(x, layer.kernel, layer.stride)
     current = _over_time(lambda s: layer_current(layer, s), x)
-    if layer.kind == "output_accumulate":
+    if layer.kind is Kind.OUTPUT_ACCUMULATE:
         return output_accumulate(current, layer.bias)
     return lif_sequence(current, layer.bias, layer.theta, layer.leak_shift)[0]
 
@@ -81,10 +82,10 @@ def run_network(net: IntNetwork, images: np.ndarray, record: bool = False,
         if len(x) == 0:
             break
         for layer in net.layers:
-            if count_synops and layer.has_weights and layer.kind != "input_lif":
+            if count_synops and layer.has_weights and layer.kind is not Kind.INPUT_LIF:
                 synops[layer.name] = synops.get(layer.name, 0) + synaptic_ops(layer, x)
             x = run_layer(layer, x, net.T)
-            if layer.kind != "output_accumulate":
+            if layer.kind is not Kind.OUTPUT_ACCUMULATE:
                 counts[layer.name] = counts.get(layer.name, 0) + int(x.sum())
                 if record:
                     recorded.setdefault(layer.name, []).append(x)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..netfile import IntNetwork, Layer
+from ..vocab import Kind
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def layer_widths(layer: Layer, max_input: int, T: int) -> LayerWidths:
     w = np.abs(layer.weight.reshape(layer.weight.shape[0], -1))
     acc = int(w.sum(axis=1).max(initial=0)) * int(max_input)
     max_b = int(np.abs(layer.bias).max(initial=0))
-    if layer.kind == "output_accumulate":
+    if Kind(layer.kind) is Kind.OUTPUT_ACCUMULATE:
         state = T * (acc + max_b)
     else:
         max_th = int(layer.theta.max(initial=0))
@@ -48,6 +49,6 @@ def network_widths(net: IntNetwork) -> list[LayerWidths]:
     out = []
     for layer in net.layers:
         if layer.has_weights:
-            max_in = 2**net.input_bits - 1 if layer.kind == "input_lif" else 1
+            max_in = 2**net.input_bits - 1 if layer.kind is Kind.INPUT_LIF else 1
             out.append(layer_widths(layer, max_in, net.T))
     return out

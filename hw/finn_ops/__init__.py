@@ -1,37 +1,34 @@
 """The project's FINN hardware ops, registered into FINN's own domains on import.
 
-FINN's ``SpecializeLayers`` only looks at domain ``finn.custom_op.fpgadataflow``
-and finds variants in the dicts of ``...fpgadataflow.hls`` / ``.rtl``; its
-cycle, resource, folding and IP passes only see nodes of those two domains.
-Registering here (the one small, commented work-around) makes our ops
-first-class for all of them. Import this module before loading a model that
-uses the ops (``hw.dataflow.load_dataflow`` does).
+Layout as finn-plus's ``custom_op/fpgadataflow``: the abstraction-layer ops
+here (``SnnInputMVU``, ``SnnLIFMVU``, ``SnnOutputMVU``, ``SnnSpikePool``: one
+file each), their RTL backends in ``rtl/`` and their HLS backends in ``hls/``
+(``class SnnLIFMVU_rtl(SnnLIFMVU, SnnRTLBackend)``, one file each). Every class
+is registered with finn-plus's own ``register_custom_op`` into the ``custom_op``
+dict of ``finn.custom_op.fpgadataflow``, ``.rtl`` or ``.hls``: FINN's
+``SpecializeLayers`` finds the variants there, and qonnx's ``getCustomOp``
+finds the classes of those domains there too, so FINN's cycle, resource,
+folding and IP passes treat them like FINN's own. Import this package before
+loading a model that uses the ops (``hw.compile``, ``hw.execute`` and
+``hw.stitch`` do).
 """
 
-from qonnx.custom_op.registry import add_op_to_domain
-
-import finn.custom_op.fpgadataflow as _fdf
-import finn.custom_op.fpgadataflow.hls as _fhls
-import finn.custom_op.fpgadataflow.rtl as _frtl
-
+from .backends import HardwareCodeUnavailable, SnnHLSBackend, SnnRTLBackend
 from .input_mvu import SnnInputMVU
 from .lif_mvu import SnnLIFMVU
 from .output_mvu import SnnOutputMVU
 from .spike_pool import SnnSpikePool
-from .rtl_codegen import mvu_generate_hdl, pool_generate_hdl
-from .variants import HardwareCodeUnavailable, make_variants
+from .hls import SnnInputMVU_hls, SnnLIFMVU_hls, SnnOutputMVU_hls, SnnSpikePool_hls
+from .rtl import SnnInputMVU_rtl, SnnLIFMVU_rtl, SnnOutputMVU_rtl, SnnSpikePool_rtl
 
-FINN_DOMAIN = "finn.custom_op.fpgadataflow"
+FINN_DOMAIN = "finn.custom_op.fpgadataflow"  #: the abstraction layer's domain (``.rtl`` / ``.hls`` after specializing)
 OPS = (SnnInputMVU, SnnLIFMVU, SnnOutputMVU, SnnSpikePool)
-VARIANTS = {}
+#: each op's ``(<op>_hls, <op>_rtl)`` classes
+VARIANTS = {op.__name__: (hls, rtl) for op, hls, rtl in (
+    (SnnInputMVU, SnnInputMVU_hls, SnnInputMVU_rtl), (SnnLIFMVU, SnnLIFMVU_hls, SnnLIFMVU_rtl),
+    (SnnOutputMVU, SnnOutputMVU_hls, SnnOutputMVU_rtl), (SnnSpikePool, SnnSpikePool_hls, SnnSpikePool_rtl))}
 
-for _op in OPS:
-    _hls, _rtl = make_variants(_op, pool_generate_hdl if _op is SnnSpikePool else mvu_generate_hdl)
-    VARIANTS[_op.__name__] = (_hls, _rtl)
-    for _domain, _table, _cls in ((FINN_DOMAIN, _fdf.custom_op, _op), (FINN_DOMAIN + ".hls", _fhls.custom_op, _hls),
-                                  (FINN_DOMAIN + ".rtl", _frtl.custom_op, _rtl)):
-        add_op_to_domain(_domain, _cls)  # getCustomOp / execute_onnx
-        _table[_cls.__name__] = _cls  # SpecializeLayers' variant lookup
-
-__all__ = ["SnnInputMVU", "SnnLIFMVU", "SnnOutputMVU", "SnnSpikePool", "HardwareCodeUnavailable", "VARIANTS",
+__all__ = ["SnnInputMVU", "SnnLIFMVU", "SnnOutputMVU", "SnnSpikePool", "SnnInputMVU_rtl", "SnnLIFMVU_rtl",
+           "SnnOutputMVU_rtl", "SnnSpikePool_rtl", "SnnInputMVU_hls", "SnnLIFMVU_hls", "SnnOutputMVU_hls",
+           "SnnSpikePool_hls", "SnnRTLBackend", "SnnHLSBackend", "HardwareCodeUnavailable", "VARIANTS", "OPS",
            "FINN_DOMAIN"]

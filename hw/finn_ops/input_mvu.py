@@ -5,9 +5,12 @@ integrated ``T`` times by the neuron (direct input encoding, SPEC section 3).
 Inputs: pixels ``(1, *vectors, MW)`` UINT<bits_in>, weights, bias, theta; output spike words.
 """
 
+from finn.custom_op.fpgadataflow import register_custom_op
+
 from .mvu_base import SnnMVUBase
 
 
+@register_custom_op
 class SnnInputMVU(SnnMVUBase):
     image_input = True
 

@@ -6,8 +6,11 @@ shared across the ``T`` timesteps; each spike selects (gates) a weight, so no
 multipliers.
 """
 
+from finn.custom_op.fpgadataflow import register_custom_op
+
 from .mvu_base import SnnMVUBase
 
 
+@register_custom_op
 class SnnLIFMVU(SnnMVUBase):
     image_input = False

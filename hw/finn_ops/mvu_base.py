@@ -21,12 +21,39 @@ from finn.custom_op.fpgadataflow.hwcustomop import HWCustomOp
 from qonnx.core.datatype import DataType
 
 from dietsnn.ref.mvu import mvu_layer
+from dietsnn.vocab import FLOAT32_EXACT, MvuMode
+
+from ..block_params import BlockParamError, MVUParams
 
 EXEC_MODES = {"", "python", "cppsim", "rtlsim"}
+PYTHON_MODES = ("", "python", "cppsim")  #: every mode but rtlsim runs the Python model (it *is* the C-sim reference)
 
 
-def int_param(a: np.ndarray) -> np.ndarray:
-    return np.rint(np.asarray(a, dtype=np.float64)).astype(np.int64)
+class HardwareCodeUnavailable(RuntimeError):
+    """A step asked for code or a simulation that this project does not generate through FINN."""
+
+
+def python_exec_mode(inst) -> None:
+    """Raise unless the node's ``exec_mode`` runs the Python model (the project simulates its RTL and HLS
+    itself: ``sim/`` with Verilator, ``hw.hls_gen`` with g++)."""
+    mode = inst.get_nodeattr("exec_mode")
+    if mode not in PYTHON_MODES:
+        raise HardwareCodeUnavailable(
+            f"node {inst.onnx_node.name}: exec_mode {mode!r} needs FINN's simulation of generated code; this "
+            "project simulates its blocks with Verilator (sim/) and g++ (hw.hls_gen): use exec_mode 'cppsim'")
+
+
+def int_param(a: np.ndarray, what: str = "parameter") -> np.ndarray:
+    """An int64 copy of an integer tensor: integer dtypes exactly; floats only when they hold exact integers
+    below 2^24 (the float32 containers of SPEC section 6), else a ValueError naming ``what``."""
+    a = np.asarray(a)
+    if a.dtype.kind in "iu":
+        return a.astype(np.int64)
+    if a.dtype.kind == "f" and np.array_equal(a, np.rint(a)) and (not a.size or np.abs(a).max() < FLOAT32_EXACT):
+        return a.astype(np.int64)
+    raise ValueError(f"{what}: expected integers (an integer array, or floats holding integers below 2^24 = "
+                     f"{FLOAT32_EXACT}), got dtype {a.dtype}" + (f" with values up to {np.abs(a).max():g}"
+                                                                  if a.size and a.dtype.kind == "f" else ""))
 
 
 def bram18(omega: int, mem_width: int) -> int:
@@ -108,38 +135,46 @@ class SnnMVUBase(HWCustomOp):
                              f"the node was built for {self.get_nodeattr('inputDataType')}")
         model.set_tensor_datatype(self.onnx_node.output[0], self.get_output_datatype())
 
+    # ------------------------------------------------------------ the block and its checks
+    def mode(self) -> MvuMode:
+        """The matrix-vector mode this op computes (``dietsnn.ref.mvu.mvu_layer``, the RTL's ``MODE``)."""
+        return MvuMode.INPUT_LIF if self.image_input else MvuMode.LIF
+
+    def block_params(self) -> MVUParams:
+        """The block this node describes (``hw.block_params``): what verify_node checks and the generators take."""
+        return MVUParams(mode=self.mode(), MW=self.get_nodeattr("MW"), MH=self.get_nodeattr("MH"),
+                         SIMD=self.get_nodeattr("SIMD"), PE=self.get_nodeattr("PE"), T=self.get_nodeattr("T"),
+                         WBITS=self.get_input_datatype(1).bitwidth(), ACC_BITS=self.get_nodeattr("accBits"),
+                         STATE_BITS=self.get_nodeattr("stateBits"), IBITS=self.get_input_datatype(0).bitwidth(),
+                         LEAK_SHIFT=self.get_nodeattr("leak_shift"), NUM_VECTORS=int(math.prod(self._vectors())),
+                         SBITS=None if self.mode().is_lif else self.get_nodeattr("stateBits"),
+                         name=f"{self.onnx_node.name}_hls")
+
     def verify_node(self):
-        info = []
-        for dim, fold in (("MW", "SIMD"), ("MH", "PE")):
-            d, f = self.get_nodeattr(dim), self.get_nodeattr(fold)
-            if f < 1 or d % f:
-                info.append(f"{fold}={f} must divide {dim}={d}")
-        return info
+        """Every problem of the block for this node's backend (none: the abstraction layer's checks)."""
+        return self.block_params().problems(getattr(self, "impl_style", None))
 
     def check_folding(self):
-        """Raise a clear error when the folding cannot be built."""
+        """Raise ``BlockParamError`` naming the node when the block cannot be built (what ``compile`` calls)."""
         bad = self.verify_node()
         if bad:
-            raise ValueError(f"node {self.onnx_node.name}: " + "; ".join(bad))
+            raise BlockParamError(f"node {self.onnx_node.name}", bad)
 
     # ------------------------------------------------------------ python execution
     def _inputs(self, context):
         node = self.onnx_node
         mw, mh = self.get_nodeattr("MW"), self.get_nodeattr("MH")
         x = context[node.input[0]]
-        w = int_param(context[node.input[1]])
+        w = int_param(context[node.input[1]], f"node {node.name}: weights")
         if w.shape != (mw, mh):
             raise ValueError(f"node {node.name}: weights have shape {w.shape}, expected (MW, MH) = ({mw}, {mh})")
-        params = [int_param(context[n]) for n in node.input[2:]]
+        params = [int_param(context[n], f"node {node.name}: input {n}") for n in node.input[2:]]
         return x, w, params
 
     image_input = False
 
-    def mode(self) -> str:
-        """The ``dietsnn.ref.mvu.mvu_layer`` mode this op computes."""
-        return "input_lif" if self.image_input else "lif"
-
     def execute_node(self, context, graph):
+        python_exec_mode(self)
         x, w, params = self._inputs(context)
         flat = np.asarray(x).reshape(-1, self.get_nodeattr("MW"))  # a dense layer after a conv reads the map flat
         theta = params[1] if len(params) > 1 else None

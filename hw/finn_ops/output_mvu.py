@@ -7,11 +7,15 @@ on ties) as a ``(1, 1)`` unsigned word.
 
 import math
 
+from finn.custom_op.fpgadataflow import register_custom_op
 from qonnx.core.datatype import DataType
+
+from dietsnn.vocab import MvuMode
 
 from .mvu_base import SnnMVUBase
 
 
+@register_custom_op
 class SnnOutputMVU(SnnMVUBase):
     image_input = False
 
@@ -43,8 +47,8 @@ class SnnOutputMVU(SnnMVUBase):
             return self.get_output_datatype().bitwidth()
         return super().get_outstream_width()
 
-    def mode(self) -> str:
-        return "label" if self.get_nodeattr("emitLabel") else "scores"
+    def mode(self) -> MvuMode:
+        return MvuMode.LABEL if self.get_nodeattr("emitLabel") else MvuMode.SCORES
 
     def datapath_luts(self) -> float:
         T = self.get_nodeattr("T")

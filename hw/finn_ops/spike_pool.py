@@ -6,17 +6,19 @@ Input and output UINT<T>; ``PE`` channels per cycle. Python execution calls
 
 from __future__ import annotations
 
-
 import numpy as np
+from finn.custom_op.fpgadataflow import register_custom_op
 from finn.custom_op.fpgadataflow.hwcustomop import HWCustomOp
 from qonnx.core.datatype import DataType
 
 from dietsnn.ref.pool import spike_maxpool
 from dietsnn.ref.streams import pack_spike_trains, unpack_spike_trains
 
-from .mvu_base import EXEC_MODES
+from ..block_params import BlockParamError, PoolParams
+from .mvu_base import EXEC_MODES, python_exec_mode
 
 
+@register_custom_op
 class SnnSpikePool(HWCustomOp):
     def get_nodeattr_types(self):
         attrs = {
@@ -68,16 +70,24 @@ class SnnSpikePool(HWCustomOp):
     def infer_node_datatype(self, model):
         model.set_tensor_datatype(self.onnx_node.output[0], self.get_output_datatype())
 
+    def block_params(self) -> PoolParams:
+        """The block this node describes (``hw.block_params``): what verify_node checks and the generators take."""
+        (h, w), (kh, kw), (sh, sw) = self.get_nodeattr("ImgDim"), self.get_nodeattr("Kernel"), self.get_nodeattr("Stride")
+        return PoolParams(H=h, W=w, C=self.get_nodeattr("NumChannels"), KH=kh, KW=kw, SH=sh, SW=sw,
+                          PE=self.get_nodeattr("PE"), T=self.get_nodeattr("T"), name=f"{self.onnx_node.name}_hls")
+
     def verify_node(self):
-        c, pe = self.get_nodeattr("NumChannels"), self.get_nodeattr("PE")
-        return [] if pe >= 1 and c % pe == 0 else [f"PE={pe} must divide NumChannels={c}"]
+        """Every problem of the block for this node's backend (none: the abstraction layer's checks)."""
+        return self.block_params().problems(getattr(self, "impl_style", None))
 
     def check_folding(self):
+        """Raise ``BlockParamError`` naming the node when the block cannot be built (what ``compile`` calls)."""
         bad = self.verify_node()
         if bad:
-            raise ValueError(f"node {self.onnx_node.name}: " + "; ".join(bad))
+            raise BlockParamError(f"node {self.onnx_node.name}", bad)
 
     def execute_node(self, context, graph):
+        python_exec_mode(self)
         T = self.get_nodeattr("T")
         x = context[self.onnx_node.input[0]].reshape(self.get_normal_input_shape())
         s = unpack_spike_trains(x, T)  # (T, 1, C, H, W)

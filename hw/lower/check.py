@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from qonnx.transformation.base import Transformation
 
-from ..qonnx_ops import custom_op
 from ..qonnx_ops.base import DOMAIN
+from ..vocab import QONNX_OPS
 
 
 class UnsupportedGraph(ValueError):
@@ -23,10 +23,10 @@ class CheckSupported(Transformation):
         for node in graph.node:
             if node.op_type == "Flatten" and node.domain == "":
                 pass
-            elif node.domain != DOMAIN or node.op_type not in custom_op:
+            elif node.domain != DOMAIN or node.op_type not in QONNX_OPS:
                 raise UnsupportedGraph(
                     f"node {node.name or '(unnamed)'}: op {node.domain + '.' if node.domain else ''}{node.op_type} is not "
-                    f"supported; expected one of {sorted(custom_op)} (domain {DOMAIN}) or Flatten")
+                    f"supported; expected one of {sorted(QONNX_OPS)} (domain {DOMAIN}) or Flatten")
             if node.input[0] != prev:
                 raise UnsupportedGraph(f"node {node.name}: input {node.input[0]!r} does not follow the previous "
                                        f"layer's output {prev!r} (only chains are supported)")

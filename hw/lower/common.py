@@ -8,6 +8,7 @@ from qonnx.core.datatype import DataType
 
 from dietsnn.netfile import Layer
 from dietsnn.ref.widths import layer_widths
+from dietsnn.vocab import Kind
 
 from ..finn_ops import FINN_DOMAIN
 
@@ -33,7 +34,7 @@ def layer_of(model, node, inst) -> Layer:
 
 
 def widths_of(layer: Layer, model, node, T: int):
-    max_in = 2 ** int(getattr_int(node, "input_bits", 8)) - 1 if layer.kind == "input_lif" else 1
+    max_in = 2 ** int(getattr_int(node, "input_bits", 8)) - 1 if layer.kind is Kind.INPUT_LIF else 1
     return layer_widths(layer, max_in, T)
 
 

@@ -12,15 +12,21 @@ from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.base import Transformation
 
+from dietsnn.vocab import CONV_KINDS
+
 from ..qonnx_ops.base import DOMAIN
+from ..vocab import by_qonnx_op, names
 from .common import add_param, add_tensor, hw_node, layer_of, widths_of
+
+
+CONV_OPS = tuple(names(k).qonnx_op for k in sorted(CONV_KINDS))  #: InputLIF, LIFConv
 
 
 class LowerSpikingConv(Transformation):
     def apply(self, model):
         graph = model.graph
         for index, node in enumerate(graph.node):
-            if node.domain != DOMAIN or node.op_type not in ("InputLIF", "LIFConv"):
+            if node.domain != DOMAIN or node.op_type not in CONV_OPS:
                 continue
             inst = getCustomOp(node)
             if inst.get_nodeattr("data_layout") != "NHWC":
@@ -52,7 +58,7 @@ class LowerSpikingConv(Transformation):
             add_param(model, wname, layer.weight.transpose(2, 3, 1, 0).reshape(kh * kw * c, o), wdt)
             add_param(model, bname, layer.bias, model.get_tensor_datatype(node.input[2]))
             add_param(model, tname, layer.theta, model.get_tensor_datatype(node.input[3]))
-            op = "SnnInputMVU" if node.op_type == "InputLIF" else "SnnLIFMVU"
+            op = by_qonnx_op(node.op_type).finn_op
             new.append(hw_node(op, [windows, wname, bname, tname], [node.output[0]], node.name,
                                MW=kh * kw * c, MH=o, SIMD=1, PE=1, T=T, numInputVectors=[1, oh, ow],
                                inputDataType=idt.name, weightDataType=wdt.name, leak_shift=layer.leak_shift,

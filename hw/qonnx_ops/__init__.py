@@ -1,4 +1,7 @@
-"""The project's QONNX custom ops; the ONNX domain is this module's path, ``hw.qonnx_ops``."""
+"""The project's QONNX custom ops; the ONNX domain is this module's path, ``hw.qonnx_ops``.
+
+One op per layer kind; ``hw.vocab.LAYERS`` names each kind's op (``OP_TYPES``).
+"""
 
 from .input_lif import InputLIF
 from .lif_conv import LIFConv
@@ -6,15 +9,11 @@ from .lif_dense import LIFDense
 from .output_accumulate import OutputAccumulate
 from .spike_maxpool import SpikeMaxPool
 
-custom_op = {
-    "InputLIF": InputLIF,
-    "LIFConv": LIFConv,
-    "LIFDense": LIFDense,
-    "SpikeMaxPool": SpikeMaxPool,
-    "OutputAccumulate": OutputAccumulate,
-}
+from ..vocab import LAYERS
 
-OP_TYPES = {"input_lif": "InputLIF", "lif_conv": "LIFConv", "lif_dense": "LIFDense",
-            "spike_maxpool": "SpikeMaxPool", "output_accumulate": "OutputAccumulate"}
+custom_op = {cls.__name__: cls for cls in (InputLIF, LIFConv, LIFDense, SpikeMaxPool, OutputAccumulate)}
+assert all(cls.kind is LAYERS[cls.kind].kind and LAYERS[cls.kind].qonnx_op == name for name, cls in custom_op.items())
+
+OP_TYPES = {kind: n.qonnx_op for kind, n in LAYERS.items()}  #: layer kind -> QONNX op type
 
 __all__ = ["InputLIF", "LIFConv", "LIFDense", "SpikeMaxPool", "OutputAccumulate", "custom_op", "OP_TYPES"]

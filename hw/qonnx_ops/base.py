@@ -17,6 +17,7 @@ from qonnx.custom_op.base import CustomOp
 from dietsnn.netfile import Layer
 from dietsnn.ref.network import run_layer
 from dietsnn.ref.streams import spike_words, word_spikes
+from dietsnn.vocab import MAX_T, MIN_T, Kind
 
 DOMAIN = "hw.qonnx_ops"
 
@@ -31,7 +32,7 @@ def as_int(a: np.ndarray, what: str) -> np.ndarray:
 class SNNOp(CustomOp):
     """Base of the spiking ops: attribute table, layer reconstruction, execution."""
 
-    kind = ""  #: the ``Layer.kind`` this op stands for
+    kind: Kind  #: the ``Layer.kind`` this op stands for
 
     def get_nodeattr_types(self):
         return {
@@ -56,29 +57,29 @@ class SNNOp(CustomOp):
     def to_layer(self, values: list[np.ndarray]) -> Layer:
         """The ``Layer`` this node computes, from its parameter inputs (weight, bias[, theta])."""
         kw = {}
-        if self.kind != "spike_maxpool":
+        if self.kind.has_weights:
             kw["weight"] = as_int(values[0], f"{self.onnx_node.name}.weight")
             kw["bias"] = as_int(values[1], f"{self.onnx_node.name}.bias")
-        if self.kind in ("input_lif", "lif_conv", "lif_dense"):
+        if self.kind.is_lif:
             kw["theta"] = as_int(values[2], f"{self.onnx_node.name}.theta")
             kw["leak_shift"] = int(self.get_nodeattr("leak_shift"))
-        if self.kind in ("input_lif", "lif_conv", "spike_maxpool"):
+        if self.kind.has_window:
             kw["kernel"] = tuple(self.get_nodeattr("kernel"))
             kw["stride"] = tuple(self.get_nodeattr("stride"))
-        if self.kind in ("input_lif", "lif_conv"):
+        if self.kind.is_conv:
             kw["pad"] = tuple(self.get_nodeattr("pad"))
         return Layer(name=self.onnx_node.name, kind=self.kind, **kw)
 
     def out_shape(self, batch: int, values) -> tuple[int, ...]:
         layer = self.to_layer(values)
-        if self.kind in ("lif_dense", "output_accumulate"):
+        if self.kind.is_dense:
             return (batch, int(layer.weight.shape[0]))
         c, h, w = layer.output_shape(tuple(self.get_nodeattr("in_shape")))
         return (batch, h, w, c) if self.nhwc else (batch, c, h, w)
 
     @property
     def nhwc(self) -> bool:
-        return self.get_nodeattr("data_layout") == "NHWC" and self.kind not in ("lif_dense", "output_accumulate")
+        return self.get_nodeattr("data_layout") == "NHWC" and not self.kind.is_dense
 
     def _params(self, model) -> list[np.ndarray]:
         return [self._init(model, i) for i in range(1, len(self.onnx_node.input))]
@@ -103,12 +104,12 @@ class SNNOp(CustomOp):
         if self.nhwc:
             x = x.transpose(0, 3, 1, 2)  # NHWC -> NCHW for the reference
         layer = self.to_layer([context[n] for n in node.input[1:]])
-        if self.kind == "input_lif":
+        if self.kind is Kind.INPUT_LIF:
             inp = as_int(x, f"{node.name} input")
         else:
             inp = word_spikes(x, T)  # (T, N, ...)
         out = run_layer(layer, inp, T)
-        if self.kind != "output_accumulate":
+        if self.kind is not Kind.OUTPUT_ACCUMULATE:
             out = spike_words(out)
         if self.nhwc:
             out = out.transpose(0, 2, 3, 1)
@@ -117,6 +118,6 @@ class SNNOp(CustomOp):
     def verify_node(self):
         info = []
         T = self.get_nodeattr("T")
-        if not 1 <= T <= 16:
-            info.append(f"T must be in 1..16, not {T}")
+        if not MIN_T <= T <= MAX_T:
+            info.append(f"T must be in {MIN_T}..{MAX_T}, not {T}")
         return info

@@ -4,8 +4,10 @@ Inputs: image (N, C, H, W) UINT8, weight (O, C, KH, KW), bias (O,), theta (O,).
 Output: spike trains (N, O, OH, OW), UINT``T`` words.
 """
 
+from dietsnn.vocab import Kind
+
 from .base import SNNOp
 
 
 class InputLIF(SNNOp):
-    kind = "input_lif"
+    kind = Kind.INPUT_LIF

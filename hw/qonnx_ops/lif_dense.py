@@ -4,8 +4,10 @@ Inputs: spikes (N, F) (PyTorch's (C, H, W) flattening order), weight (O, F), bia
 Output: spike trains (N, O).
 """
 
+from dietsnn.vocab import Kind
+
 from .base import SNNOp
 
 
 class LIFDense(SNNOp):
-    kind = "lif_dense"
+    kind = Kind.LIF_DENSE

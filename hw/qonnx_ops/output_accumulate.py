@@ -6,11 +6,13 @@ signed, of the width SPEC section 6 gives (``score_bits`` attribute).
 
 from qonnx.core.datatype import DataType
 
+from dietsnn.vocab import Kind
+
 from .base import SNNOp
 
 
 class OutputAccumulate(SNNOp):
-    kind = "output_accumulate"
+    kind = Kind.OUTPUT_ACCUMULATE
 
     def get_nodeattr_types(self):
         return {**super().get_nodeattr_types(), "score_bits": ("i", True, 32)}

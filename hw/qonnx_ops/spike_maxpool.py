@@ -3,8 +3,10 @@
 Input and output: spike trains (N, C, H, W) UINT``T``.
 """
 
+from dietsnn.vocab import Kind
+
 from .base import SNNOp
 
 
 class SpikeMaxPool(SNNOp):
-    kind = "spike_maxpool"
+    kind = Kind.SPIKE_MAXPOOL

@@ -24,7 +24,7 @@ from dietsnn.testing import fmnist_available, random_network
 from hw import hls_gen
 from hw.compile import CompileOptions, compile_network, load_dataflow
 from hw.execute import set_python_exec
-from hw.finn_ops.hls_codegen import HLS_TCL, hls_top
+from hw.hls_gen import HLS_TCL, hls_top
 from flow.stitch import stitch_build
 
 ROOT = Path(__file__).resolve().parents[2]
