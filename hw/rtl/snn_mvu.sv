@@ -1,20 +1,36 @@
 // Matrix-vector unit fused with the integer LIF neuron of SPEC section 3
 // (MODE 0: image input, MODE 1: spike-word input) or with the non-spiking
-// output accumulator (MODE 2).
+// output accumulator (MODE 2), pipelined: one arithmetic stage per clock.
 //
 // Per input vector of MW elements (SIMD per beat, element 0 in the LSBs) and
 // for each neuron fold nf (PE output channels) it accumulates, over the MW/SIMD
-// synapse folds, a[t] = sum_i W[i][c] * in_i[t] for every timestep t at once:
-// a spike word's bit t gates the weight (no multipliers); an image pixel is
-// multiplied once and the product integrated T times. After the last fold:
+// synapse folds, a[t] = sum_i W[i][c] * in_i[t]: a spike word's bit t gates the
+// weight (no multipliers); an image pixel is multiplied once and the product
+// integrated T times. After the last fold:
 //   MODE 0/1: u[t] = leak_k(u[t-1]) + a[t] + b[c] - theta[c]*o[t-1],
 //             o[t] = u[t] > theta[c], leak_k(u) = u - (u >>> k) (k = 0: u);
 //             out = PE words of T bits (bit t = o[t]);
 //   MODE 2:   v[c] = sum_t (a[t] + b[c]); out = PE signed STATE_BITS scores,
 //             or with EMIT_LABEL the lowest-index argmax once per vector.
 // The input vector is buffered on the first neuron fold and reread for the
-// others (as FINN's MVAU does). One beat per cycle when the output does not
-// stall; latency 3 cycles after the last beat of a neuron fold.
+// others (as FINN's MVAU does).
+//
+// Pipeline (every register moves together on `advance`: a stalled output
+// holds the whole pipeline, nothing is lost):
+//   S1  operands: the beat and the weight word (counter addresses, no multiplier)
+//   P   MODE 0: the products W * x, registered
+//   T*  the adder tree per (PE, timestep): binary, on carry chains, a register
+//       after every TREE_LPS levels (MODE 2: one tree over SIMD x T leaves)
+//   A   accumulate over the synapse folds; MODE 0/1 start from b[c], so the
+//       accumulator holds a[t] + b when the fold ends
+//   N   MODE 0/1: a[t] + b - theta; MODE 2: + T*b (shift-adds, no multiplier)
+//   L_t MODE 0/1, one stage per timestep: u[t] = leak(u[t-1]) + (o[t-1] ?
+//       a[t]+b-theta : a[t]+b), o[t] = u[t] > theta
+//   M   MODE 2 with EMIT_LABEL: a compare tree over PE, registered per level,
+//       then the running argmax over the neuron folds
+//   out the output register
+// One beat per cycle when the output does not stall; latency grows with
+// log2(SIMD) and T (outputs are in order).
 `default_nettype none
 
 module snn_mvu #(
@@ -34,6 +50,7 @@ module snn_mvu #(
     parameter string WEIGHT_FILE = "",  // $readmemh: NF*SF words of PE*SIMD*WBITS bits
     parameter string BIAS_FILE   = "",  // $readmemh: NF words of PE*STATE_BITS bits
     parameter string THETA_FILE  = "",  // $readmemh: NF words of PE*STATE_BITS bits (MODE 0/1)
+    parameter int TREE_LPS    = 1,   // adder-tree levels per pipeline stage (1: a register after every level)
     // derived: bits per input element, and the output word width
     localparam int EBITS = MODE == 0 ? IN_BITS : T,
     localparam int OUT_W = MODE == 2 ? (EMIT_LABEL != 0 ? LABEL_BITS : PE * STATE_BITS) : PE * T
@@ -49,11 +66,23 @@ module snn_mvu #(
 );
     localparam int NF = MH / PE;
     localparam int SF = MW / SIMD;
-    localparam int NACC = MODE == 0 ? 1 : T;                  // accumulators per PE
     localparam int SFW = SF > 1 ? $clog2(SF) : 1;
     localparam int NFW = NF > 1 ? $clog2(NF) : 1;
     localparam int WAW = NF * SF > 1 ? $clog2(NF * SF) : 1;
-    localparam int XW = STATE_BITS + 2;                       // LIF arithmetic width (never overflows)
+    localparam int SB = STATE_BITS;
+    // trees: LANES = PE x NACC trees of NLEAF leaves each
+    localparam int NACC = MODE == 1 ? T : 1;                   // trees (accumulators) per PE
+    localparam int NLEAF = MODE == 2 ? SIMD * T : SIMD;        // MODE 2 sums all timesteps in one tree
+    localparam int LANES = PE * NACC;
+    localparam int TW = MODE == 2 ? STATE_BITS : ACC_BITS;     // bits of a tree's sum (SPEC section 6 bound)
+    localparam int RAW_LEAF = MODE == 0 ? WBITS + IN_BITS : WBITS;
+    localparam int LEAF_W = RAW_LEAF < TW ? RAW_LEAF : TW;     // a leaf's value always fits TW (|w x| <= A_max)
+    localparam int LEVELS = NLEAF > 1 ? $clog2(NLEAF) : 0;
+    localparam int PROD_LAT = MODE == 0 ? 1 : 0;
+    localparam int SUM_LAT = PROD_LAT + (LEVELS + TREE_LPS - 1) / TREE_LPS;  // S1 operands -> tree sums
+    // label path: compare tree over PE
+    localparam int PLV = PE > 1 ? $clog2(PE) : 0;
+    localparam int LPW = PE > 1 ? $clog2(PE) : 1;
 
     initial begin
         if (MW % SIMD != 0 || MH % PE != 0) $error("snn_mvu: SIMD must divide MW and PE must divide MH");
@@ -61,7 +90,16 @@ module snn_mvu #(
         if (LEAK_SHIFT < 0 || LEAK_SHIFT > 15) $error("snn_mvu: LEAK_SHIFT must be in 0..15");
         if (STATE_BITS < ACC_BITS) $error("snn_mvu: STATE_BITS must be at least ACC_BITS");
         if (T < 1 || T > 16) $error("snn_mvu: T must be in 1..16");
+        if (TREE_LPS < 1) $error("snn_mvu: TREE_LPS must be at least 1");
+        if (MODE == 2 && EMIT_LABEL != 0 && (1 << LABEL_BITS) < MH) $error("snn_mvu: LABEL_BITS too small for MH");
     end
+
+    typedef struct packed {
+        logic v;                // a beat
+        logic first;            // first synapse fold of a neuron fold
+        logic last;             // last synapse fold
+        logic [NFW-1:0] nf;     // neuron fold
+    } ctrl_t;
 
     // ------------------------------------------------------------ parameters in memories
     logic [PE*SIMD*WBITS-1:0] wmem [NF * SF];
@@ -73,176 +111,298 @@ module snn_mvu #(
         if (MODE != 2) $readmemh(THETA_FILE, tmem);
     end
 
-    // ------------------------------------------------------------ stage 0: issue one beat
-    logic [SIMD*EBITS-1:0] ibuf [SF];
+    // ------------------------------------------------------------ issue one beat; counters address everything
     logic [SFW-1:0] sf_reg;
     logic [NFW-1:0] nf_reg;
+    logic [WAW-1:0] waddr_reg;
     logic out_valid_reg;
     wire logic advance = !out_valid_reg || m_axis_tready;     // the whole pipeline moves together
-    wire logic from_stream = (nf_reg == '0);
+    wire logic from_stream;
+    wire logic [SIMD*EBITS-1:0] beat;
+    generate
+        if (NF > 1) begin : g_ibuf
+            logic [SIMD*EBITS-1:0] ibuf [SF];
+            assign from_stream = (nf_reg == '0);
+            assign beat = from_stream ? s_axis_tdata : ibuf[sf_reg];
+            always_ff @(posedge clk) begin
+                if (advance && from_stream && s_axis_tvalid) ibuf[sf_reg] <= s_axis_tdata;
+            end
+        end else begin : g_direct
+            assign from_stream = 1'b1;
+            assign beat = s_axis_tdata;
+        end
+    endgenerate
     wire logic issue = advance && (!from_stream || s_axis_tvalid);
-    wire logic [SIMD*EBITS-1:0] beat = from_stream ? s_axis_tdata : ibuf[sf_reg];
     assign s_axis_tready = advance && from_stream;
-
-    always_ff @(posedge clk) begin
-        if (issue && from_stream)
-            ibuf[sf_reg] <= s_axis_tdata;
-    end
-
-    // ------------------------------------------------------------ stage 1: registered operands
-    logic v1_reg, first1_reg, last1_reg;
-    logic [NFW-1:0] nf1_reg;
-    logic [SIMD*EBITS-1:0] x1_reg;
-    logic [PE*SIMD*WBITS-1:0] w1_reg;
+    wire logic sf_last = (32'(sf_reg) == SF - 1);
+    wire logic nf_last = (32'(nf_reg) == NF - 1);
 
     always_ff @(posedge clk) begin
         if (rst) begin
             sf_reg <= '0;
             nf_reg <= '0;
-            v1_reg <= 1'b0;
-        end else if (advance) begin
-            v1_reg <= issue;
-            if (issue) begin
-                if (32'(sf_reg) == SF - 1) begin
-                    sf_reg <= '0;
-                    nf_reg <= (32'(nf_reg) == NF - 1) ? '0 : nf_reg + 1'b1;
-                end else begin
-                    sf_reg <= sf_reg + 1'b1;
-                end
-            end
+            waddr_reg <= '0;
+        end else if (issue) begin
+            sf_reg <= sf_last ? '0 : sf_reg + 1'b1;
+            if (sf_last) nf_reg <= nf_last ? '0 : nf_reg + 1'b1;
+            waddr_reg <= (sf_last && nf_last) ? '0 : waddr_reg + 1'b1;
         end
     end
 
+    // ------------------------------------------------------------ S1: registered operands
+    ctrl_t c1_reg;
+    logic [SIMD*EBITS-1:0] x1_reg;
+    logic [PE*SIMD*WBITS-1:0] w1_reg;
     always_ff @(posedge clk) begin
+        if (rst) c1_reg <= '0;
+        else if (advance) c1_reg <= '{v: issue, first: sf_reg == '0, last: sf_last, nf: nf_reg};
         if (advance && issue) begin
             x1_reg <= beat;
-            w1_reg <= wmem[WAW'(32'(nf_reg) * SF + 32'(sf_reg))];
-            first1_reg <= (sf_reg == '0);
-            last1_reg <= (32'(sf_reg) == SF - 1);
-            nf1_reg <= nf_reg;
+            w1_reg <= wmem[waddr_reg];
         end
     end
 
-    // ------------------------------------------------------------ stage 2: partial sums of one beat
-    // Balanced adder tree per (PE, timestep) in heap order: leaves at [SP2, 2*SP2), node i = 2i + 2i+1.
-    localparam int SP2 = 1 << $clog2(SIMD);
-    logic signed [ACC_BITS-1:0] tree [PE][NACC][2*SP2];
-    logic signed [ACC_BITS-1:0] psum [PE][NACC];
-    always_comb begin
-        for (int p = 0; p < PE; p++) begin
-            for (int t = 0; t < NACC; t++) begin
-                for (int i = 0; i < 2 * SP2; i++) tree[p][t][i] = '0;
-                for (int s = 0; s < SIMD; s++) begin
-                    if (MODE == 0)
-                        tree[p][t][SP2 + s] = ACC_BITS'($signed(w1_reg[(p*SIMD+s)*WBITS +: WBITS])
-                                                       * $signed({1'b0, x1_reg[s*EBITS +: EBITS]}));
-                    else if (x1_reg[s*EBITS + t])           // the spike gates the weight
-                        tree[p][t][SP2 + s] = ACC_BITS'($signed(w1_reg[(p*SIMD+s)*WBITS +: WBITS]));
-                end
-                for (int i = SP2 - 1; i >= 1; i--) tree[p][t][i] = tree[p][t][2*i] + tree[p][t][2*i+1];
-                psum[p][t] = SIMD == 1 ? tree[p][t][SP2] : tree[p][t][1];
+    // ------------------------------------------------------------ P + tree: partial sums of one beat
+    function automatic int tnodes(input int l);  // nodes at tree level l
+        return (NLEAF + (1 << l) - 1) >> l;
+    endfunction
+    function automatic int twidth(input int l);  // bits of a level-l node
+        return LEAF_W + l < TW ? LEAF_W + l : TW;
+    endfunction
+
+    for (genvar l = 0; l <= LEVELS; l++) begin : g_lvl
+        localparam int NL = tnodes(l);
+        localparam int WL = twidth(l);
+        logic signed [WL-1:0] v [LANES][NL];
+        if (l == 0 && MODE == 0) begin : g_prod         // products, registered
+            always_ff @(posedge clk) begin
+                if (advance)
+                    for (int p = 0; p < PE; p++)
+                        for (int s = 0; s < SIMD; s++)
+                            v[p][s] <= WL'($signed(w1_reg[(p*SIMD+s)*WBITS +: WBITS])
+                                           * $signed({1'b0, x1_reg[s*EBITS +: EBITS]}));
+            end
+        end else if (l == 0) begin : g_gate             // spike-gated weights
+            always_comb begin
+                for (int p = 0; p < PE; p++)
+                    for (int j = 0; j < NACC; j++)
+                        for (int i = 0; i < NLEAF; i++) begin
+                            // MODE 1: tree j = timestep j, leaf i = element i; MODE 2: leaf i = (element i/T, step i%T)
+                            int e, ts;
+                            e = MODE == 2 ? i / T : i;
+                            ts = MODE == 2 ? i % T : j;
+                            v[p*NACC+j][i] = x1_reg[e*EBITS + ts] ? WL'($signed(w1_reg[(p*SIMD+e)*WBITS +: WBITS]))
+                                                                  : WL'(0);
+                        end
+            end
+        end else begin : g_add
+            localparam int NP = tnodes(l - 1);
+            logic signed [WL-1:0] s [LANES][NL];
+            always_comb begin
+                for (int j = 0; j < LANES; j++)
+                    for (int i = 0; i < NL; i++)
+                        if (2 * i + 1 < NP) s[j][i] = WL'(g_lvl[l-1].v[j][2*i]) + WL'(g_lvl[l-1].v[j][2*i+1]);
+                        else s[j][i] = WL'(g_lvl[l-1].v[j][2*i]);
+            end
+            if (l % TREE_LPS == 0 || l == LEVELS) begin : g_reg
+                always_ff @(posedge clk) if (advance) v <= s;
+            end else begin : g_comb
+                always_comb v = s;
             end
         end
     end
 
-    logic v2_reg, first2_reg, last2_reg;
-    logic [NFW-1:0] nf2_reg;
-    logic signed [ACC_BITS-1:0] psum2_reg [PE][NACC];
+    // control beside the tree
+    ctrl_t cp [SUM_LAT + 1];
+    assign cp[0] = c1_reg;
+    for (genvar k = 1; k <= SUM_LAT; k++) begin : g_cp
+        always_ff @(posedge clk) begin
+            if (rst) cp[k] <= '0;
+            else if (advance) cp[k] <= cp[k-1];
+        end
+    end
+    wire ctrl_t cs = cp[SUM_LAT];
+    // bias / threshold of cs's neuron fold, read one stage ahead (registered memory read)
+    wire logic [NFW-1:0] pre_nf = SUM_LAT > 0 ? cp[SUM_LAT > 0 ? SUM_LAT - 1 : 0].nf : nf_reg;
+    logic [PE*STATE_BITS-1:0] b_reg, th_reg;
     always_ff @(posedge clk) begin
-        if (rst) v2_reg <= 1'b0;
-        else if (advance) v2_reg <= v1_reg;
         if (advance) begin
-            psum2_reg <= psum;
-            first2_reg <= first1_reg;
-            last2_reg <= last1_reg;
-            nf2_reg <= nf1_reg;
+            b_reg <= bmem[pre_nf];
+            th_reg <= MODE != 2 ? tmem[pre_nf] : '0;
         end
     end
 
-    // ------------------------------------------------------------ stage 3: accumulate, neuron, output
-    logic signed [ACC_BITS-1:0] acc_reg [PE][NACC];
-    logic signed [ACC_BITS-1:0] acc_next [PE][NACC];
-    always_comb begin
-        for (int p = 0; p < PE; p++)
-            for (int t = 0; t < NACC; t++)
-                acc_next[p][t] = (first2_reg ? ACC_BITS'(0) : acc_reg[p][t]) + psum2_reg[p][t];
+    // ------------------------------------------------------------ A: accumulate over the synapse folds
+    /* verilator lint_off UNUSEDSIGNAL */  // first is not needed after A (nf: in MODE 2 only)
+    ctrl_t ca_reg;
+    /* verilator lint_on UNUSEDSIGNAL */
+    logic signed [SB-1:0] acc_reg [LANES];
+    /* verilator lint_off UNUSEDSIGNAL */  // theta in MODE 0/1, T * b in MODE 2
+    logic signed [SB-1:0] tha_reg [PE];
+    logic signed [SB-1:0] tba_reg [PE];
+    /* verilator lint_on UNUSEDSIGNAL */
+    always_ff @(posedge clk) begin
+        if (rst) ca_reg <= '0;
+        else if (advance) ca_reg <= cs;
+        if (advance) begin
+            for (int p = 0; p < PE; p++) begin
+                logic signed [SB-1:0] b, tb;
+                b = $signed(b_reg[p*SB +: SB]);
+                tb = '0;
+                for (int i = 0; i < 5; i++) if (((T >> i) & 1) != 0) tb = tb + (b <<< i);  // shift-adds
+                tha_reg[p] <= $signed(th_reg[p*SB +: SB]);
+                tba_reg[p] <= tb;
+                if (cs.v)
+                    for (int j = 0; j < NACC; j++)
+                        acc_reg[p*NACC+j] <= (cs.first ? (MODE == 2 ? SB'(0) : b) : acc_reg[p*NACC+j])
+                                             + SB'(g_lvl[LEVELS].v[p*NACC+j][0]);
+            end
+        end
     end
 
-    function automatic logic signed [XW-1:0] leak(input logic signed [XW-1:0] u);
+    function automatic logic signed [SB-1:0] leak(input logic signed [SB-1:0] u);
         return LEAK_SHIFT == 0 ? u : u - (u >>> LEAK_SHIFT);
     endfunction
 
-    /* verilator lint_off UNUSEDSIGNAL */  // spikes, scores and the label path: each mode uses one
-    logic [PE*T-1:0] spikes;
-    logic signed [STATE_BITS-1:0] scores [PE];
-    /* verilator lint_on UNUSEDSIGNAL */
-    always_comb begin
-        for (int p = 0; p < PE; p++) begin
-            logic signed [XW-1:0] u, b, th, v;
-            logic o;
-            b = XW'($signed(bmem[nf2_reg][p*STATE_BITS +: STATE_BITS]));
-            th = XW'($signed(tmem[nf2_reg][p*STATE_BITS +: STATE_BITS]));
-            u = '0;
-            o = 1'b0;
-            v = '0;
-            for (int t = 0; t < T; t++) begin
-                u = leak(u) + XW'(acc_next[p][MODE == 0 ? 0 : t]) + b - (o ? th : XW'(0));
-                o = u > th;
-                spikes[p*T + t] = o;
-                v = v + XW'(acc_next[p][MODE == 0 ? 0 : t]) + b;
-            end
-            scores[p] = STATE_BITS'(v);
-        end
-    end
-
-    // label: running lowest-index argmax over the neuron folds of one vector
-    logic signed [STATE_BITS-1:0] best_reg;
-    logic [LABEL_BITS-1:0] best_idx_reg;
-    /* verilator lint_off UNUSEDSIGNAL */
-    logic signed [STATE_BITS-1:0] best_next;
-    logic [LABEL_BITS-1:0] best_idx_next;
-    /* verilator lint_on UNUSEDSIGNAL */
-    always_comb begin
-        best_next = (nf2_reg == '0) ? scores[0] : best_reg;
-        best_idx_next = (nf2_reg == '0) ? '0 : best_idx_reg;
-        for (int p = 0; p < PE; p++) begin
-            if (scores[p] > best_next) begin                 // strict: ties keep the lower index
-                best_next = scores[p];
-                best_idx_next = LABEL_BITS'(32'(nf2_reg) * PE + p);
-            end
-        end
-    end
-
-    // output word of this neuron fold, by mode
-    logic [OUT_W-1:0] out_next;
+    // ------------------------------------------------------------ N, L_t, M: neuron or scores
+    logic fin_v;                  // the last stage's result is valid
+    logic [OUT_W-1:0] fin_data;   // ... and its output word
     generate
-        if (MODE == 2 && EMIT_LABEL != 0) begin : g_label
-            assign out_next = OUT_W'(best_idx_next);
-        end else if (MODE == 2) begin : g_scores
-            always_comb for (int p = 0; p < PE; p++) out_next[p*STATE_BITS +: STATE_BITS] = scores[p];
-        end else begin : g_spikes
-            assign out_next = OUT_W'(spikes);
-        end
-    endgenerate
-
-    logic [OUT_W-1:0] out_data_reg;
-    always_ff @(posedge clk) begin
-        if (rst) begin
-            out_valid_reg <= 1'b0;
-        end else begin
-            if (m_axis_tready) out_valid_reg <= 1'b0;
-            if (advance && v2_reg) begin
-                acc_reg <= acc_next;
-                if (last2_reg) begin
-                    best_reg <= best_next;
-                    best_idx_reg <= best_idx_next;
-                    if (!(MODE == 2 && EMIT_LABEL != 0) || 32'(nf2_reg) == NF - 1) begin
-                        out_data_reg <= out_next;
-                        out_valid_reg <= 1'b1;
+        if (MODE != 2) begin : g_lif
+            // stage 0: N (a + b - theta); stage t + 1: L_t
+            logic nv [T + 1];
+            /* verilator lint_off UNUSEDSIGNAL */  // the carried values a later stage no longer reads
+            logic signed [SB-1:0] ab [T + 1][LANES];
+            logic signed [SB-1:0] abt [T + 1][LANES];
+            logic signed [SB-1:0] th [T + 1][PE];
+            logic signed [SB-1:0] u [T + 1][PE];
+            logic [T-1:0] spk [T + 1][PE];
+            /* verilator lint_on UNUSEDSIGNAL */
+            always_ff @(posedge clk) begin
+                if (rst) nv[0] <= 1'b0;
+                else if (advance) nv[0] <= ca_reg.v && ca_reg.last;
+                if (advance) begin
+                    for (int p = 0; p < PE; p++) begin
+                        th[0][p] <= tha_reg[p];
+                        u[0][p] <= '0;
+                        spk[0][p] <= '0;
+                        for (int j = 0; j < NACC; j++) begin
+                            ab[0][p*NACC+j] <= acc_reg[p*NACC+j];
+                            abt[0][p*NACC+j] <= acc_reg[p*NACC+j] - tha_reg[p];
+                        end
                     end
                 end
             end
+            for (genvar t = 0; t < T; t++) begin : g_step
+                localparam int J = MODE == 0 ? 0 : t;
+                always_ff @(posedge clk) begin
+                    if (rst) nv[t+1] <= 1'b0;
+                    else if (advance) nv[t+1] <= nv[t];
+                    if (advance) begin
+                        ab[t+1] <= ab[t];
+                        abt[t+1] <= abt[t];
+                        th[t+1] <= th[t];
+                        for (int p = 0; p < PE; p++) begin
+                            logic signed [SB-1:0] un;
+                            if (t == 0) un = ab[t][p*NACC+J];                 // u[-1] = 0, o[-1] = 0
+                            else un = leak(u[t][p]) + (spk[t][p][t > 0 ? t - 1 : 0] ? abt[t][p*NACC+J]
+                                                                                    : ab[t][p*NACC+J]);
+                            u[t+1][p] <= un;
+                            spk[t+1][p] <= spk[t][p];
+                            spk[t+1][p][t] <= un > th[t][p];
+                        end
+                    end
+                end
+            end
+            assign fin_v = nv[T];
+            always_comb for (int p = 0; p < PE; p++) fin_data[p*T +: T] = spk[T][p];
+        end else begin : g_out
+            // N: v = sum_t a[t] + T*b
+            logic nv;
+            logic [NFW-1:0] nnf;
+            logic signed [SB-1:0] sc [PE];
+            always_ff @(posedge clk) begin
+                if (rst) nv <= 1'b0;
+                else if (advance) nv <= ca_reg.v && ca_reg.last;
+                if (advance) begin
+                    nnf <= ca_reg.nf;
+                    for (int p = 0; p < PE; p++) sc[p] <= acc_reg[p] + tba_reg[p];
+                end
+            end
+            if (EMIT_LABEL == 0) begin : g_scores
+                assign fin_v = nv;
+                always_comb for (int p = 0; p < PE; p++) fin_data[p*SB +: SB] = sc[p];
+                /* verilator lint_off UNUSEDSIGNAL */
+                wire logic [NFW-1:0] unused_nf = nnf;
+                /* verilator lint_on UNUSEDSIGNAL */
+            end else begin : g_label
+                // M: compare tree over PE (lowest index wins ties), one level per stage
+                for (genvar l = 0; l <= PLV; l++) begin : g_mx
+                    localparam int NL = (PE + (1 << l) - 1) >> l;
+                    logic mv;
+                    logic [NFW-1:0] mnf;
+                    logic signed [SB-1:0] best [NL];
+                    logic [LPW-1:0] idx [NL];
+                    if (l == 0) begin : g_leaf
+                        assign mv = nv;
+                        assign mnf = nnf;
+                        always_comb for (int i = 0; i < NL; i++) begin
+                            best[i] = sc[i];
+                            idx[i] = LPW'(i);
+                        end
+                    end else begin : g_cmp
+                        localparam int NP = (PE + (1 << (l - 1)) - 1) >> (l - 1);
+                        always_ff @(posedge clk) begin
+                            if (rst) mv <= 1'b0;
+                            else if (advance) mv <= g_mx[l-1].mv;
+                            if (advance) begin
+                                mnf <= g_mx[l-1].mnf;
+                                for (int i = 0; i < NL; i++) begin
+                                    if (2 * i + 1 < NP && g_mx[l-1].best[2*i+1] > g_mx[l-1].best[2*i]) begin
+                                        best[i] <= g_mx[l-1].best[2*i+1];
+                                        idx[i] <= g_mx[l-1].idx[2*i+1];
+                                    end else begin
+                                        best[i] <= g_mx[l-1].best[2*i];
+                                        idx[i] <= g_mx[l-1].idx[2*i];
+                                    end
+                                end
+                            end
+                        end
+                    end
+                end
+                // running argmax over the neuron folds; base = nf * PE kept by a counter
+                wire logic rv = g_mx[PLV].mv;
+                wire logic [NFW-1:0] rnf = g_mx[PLV].mnf;
+                wire logic signed [SB-1:0] cand = g_mx[PLV].best[0];
+                logic [LABEL_BITS-1:0] base_reg;
+                logic signed [SB-1:0] best_reg;
+                logic [LABEL_BITS-1:0] best_idx_reg;
+                wire logic first_fold = (rnf == '0);
+                wire logic [LABEL_BITS-1:0] base = first_fold ? '0 : base_reg;
+                wire logic [LABEL_BITS-1:0] cand_idx = base + LABEL_BITS'(g_mx[PLV].idx[0]);
+                wire logic take = first_fold || cand > best_reg;  // strict: ties keep the lower index
+                wire logic [LABEL_BITS-1:0] best_idx_next = take ? cand_idx : best_idx_reg;
+                always_ff @(posedge clk) begin
+                    if (advance && rv) begin
+                        base_reg <= base + LABEL_BITS'(PE);
+                        if (take) begin
+                            best_reg <= cand;
+                            best_idx_reg <= cand_idx;
+                        end
+                    end
+                end
+                assign fin_v = rv && (32'(rnf) == NF - 1);
+                assign fin_data = OUT_W'(best_idx_next);
+            end
         end
+    endgenerate
+
+    // ------------------------------------------------------------ out: the output register
+    logic [OUT_W-1:0] out_data_reg;
+    always_ff @(posedge clk) begin
+        if (rst) out_valid_reg <= 1'b0;
+        else if (advance) out_valid_reg <= fin_v;
+        if (advance && fin_v) out_data_reg <= fin_data;
     end
 
     assign m_axis_tdata = out_data_reg;
