@@ -40,6 +40,10 @@ def _read(path: Path, hint: str) -> dict:
     return data
 
 
+_KINDS = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string", "dict": "an object",
+          "list": "a list", "str_list": "a list of strings", "int_dict": "an object of integers"}
+
+
 class _Fields:
     """Typed access to one JSON object of a file: errors name the file and the field's path."""
 
@@ -68,7 +72,7 @@ class _Fields:
                                                              for x in v.values()),
               "object": lambda: True}[kind]()
         if not ok:
-            self._fail(key, f"expected {kind.replace('_', ' of ')}, got {v!r:.80}")
+            self._fail(key, f"expected {_KINDS[kind]}, got {v!r:.80}")
         return float(v) if kind == "float" else v
 
     def sub(self, key: str) -> "_Fields":
@@ -268,15 +272,13 @@ class CompileReport(_Artifact):
 
     @classmethod
     def _parse(cls, f: _Fields) -> "CompileReport":
-        totals = f.get("totals", "dict")
+        kinds = {"board": "str", "part": "str", "clock_mhz": "float", "target_fps": "float", "target_cycles": "int",
+                 "T": "int", "impl": "str", "max_cycles": "int", "estimated_fps": "float", "meets_target": "bool",
+                 "bottleneck": "str", "totals": "dict"}
+        values = {k: f.get(k, kind) for k, kind in kinds.items()}  # in the file's order: the first bad one is named
         for r in RESOURCES:
             f.sub("totals").get(r, "int")
-        return cls(board=f.get("board", "str"), part=f.get("part", "str"), clock_mhz=f.get("clock_mhz", "float"),
-                   target_fps=f.get("target_fps", "float"), target_cycles=f.get("target_cycles", "int"),
-                   T=f.get("T", "int"), impl=f.get("impl", "str"), max_cycles=f.get("max_cycles", "int"),
-                   estimated_fps=f.get("estimated_fps", "float"), meets_target=f.get("meets_target", "bool"),
-                   bottleneck=f.get("bottleneck", "str"), totals=totals,
-                   layers=tuple(LayerEstimate._parse(x) for x in f.items("layers")),
+        return cls(**values, layers=tuple(LayerEstimate._parse(x) for x in f.items("layers")),
                    interconnect=tuple(NodeEstimate._parse(x) for x in f.items("interconnect")),
                    capacity=f.get("capacity", "dict", None), utilization=f.get("utilization", "dict", None),
                    options=f.get("options", "dict", {}),
@@ -292,9 +294,10 @@ class CompileReport(_Artifact):
             d["capacity"] = dict(self.capacity)
         if self.utilization is not None:
             d["utilization"] = dict(self.utilization)
+        d.update(self.extra)
         if self.options:
             d["options"] = dict(self.options)
-        return {**d, **self.extra}
+        return d
 
     def all_nodes(self) -> list[NodeEstimate]:
         """Every node of the graph: the layers' and the interconnect's."""

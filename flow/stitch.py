@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
+from dietsnn.artifacts import CompileReport
 from dietsnn.netfile import IntNetwork
 from hw.compile import load_dataflow
 from hw.stitch import StitchedDesign, stitch
@@ -21,18 +21,18 @@ def stitch_build(build: str | Path, size_frames: int = 3) -> tuple[StitchedDesig
     report_path = build / "report.json"
     if not report_path.is_file():
         raise FileNotFoundError(f"{report_path}: no compiled build (run `dietsnn compile` first)")
-    report = json.loads(report_path.read_text())
-    if size_frames > 0 and report.get("impl") == "hls":
+    report = CompileReport.load(report_path)
+    if size_frames > 0 and report.impl == "hls":
         raise ValueError(f"{build} was compiled with --impl hls: its layers have no RTL before Vitis HLS runs, so "
                          "FIFOs cannot be sized by simulation here; stitch with --size-fifos 0, or size them on an "
                          "--impl rtl build of the same network (what `dietsnn bitstream --impl hls` does)")
-    clk_ns = 1000.0 / report["clock_mhz"]
-    design = stitch(load_dataflow(build), build, report["part"], clk_ns)
+    clk_ns = 1000.0 / report.clock_mhz
+    design = stitch(load_dataflow(build), build, report.part, clk_ns)
     record = None
     if size_frames > 0:
         net = IntNetwork.load(build / "network.snn.npz")
         rng = np.random.default_rng(0)  # the dataflow's timing does not depend on pixel values
         images = rng.integers(0, 2 ** net.input_bits, (size_frames, *net.input_shape)).astype(np.uint8)
         record = size_fifos(build, images, build / "fifo_sizing")
-        design = stitch(load_dataflow(build), build, report["part"], clk_ns)
+        design = stitch(load_dataflow(build), build, report.part, clk_ns)
     return design, record

@@ -6,7 +6,6 @@ directly (``finn.builder.build_dataflow`` would import the Vivado simulator).
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from dataclasses import asdict, dataclass, field, replace
@@ -18,6 +17,7 @@ from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.infer_datatypes import InferDataTypes
 from qonnx.transformation.infer_shapes import InferShapes
 
+from dietsnn.artifacts import CompileReport
 from dietsnn.fsutil import atomic_folder, check_folder_target
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref.widths import network_widths
@@ -236,7 +236,7 @@ def compile_network(net_path: str | Path, out: str | Path, opts: CompileOptions,
         extract_model_config_to_json(res.model, str(tmp / FOLDING), FOLD_ATTRS)
         net.save(tmp / "network.snn.npz")
         to_qonnx(net).save(str(tmp / "model.qonnx.onnx"))
-        (tmp / REPORT).write_text(json.dumps({**report, "options": asdict(opts)}, indent=2))
+        CompileReport.from_dict({**report, "options": asdict(opts)}, REPORT).save(tmp / REPORT)
         text = summary_text(report)
         if not fit.fits:
             text += "\n" + misfit_message(fit, report, str(out / REPORT))

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 from qonnx.custom_op.registry import getCustomOp
 
-from dietsnn.fsutil import atomic_path, atomic_write_text
+from dietsnn.artifacts import FifoDepths, Stitched
+from dietsnn.fsutil import atomic_path
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network
 
@@ -30,17 +31,17 @@ MARGIN = 2
 
 def measure_fifo_peaks(build: Path, images: np.ndarray, work: Path) -> dict[str, int]:
     build = Path(build)
-    meta = json.loads((build / "stitched.json").read_text())
+    meta = Stitched.load(build)
     net = IntNetwork.load(build / "network.snn.npz")
     work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
     rtl = build / "rtl"
-    for m in meta["mem_files"]:
+    for m in meta.mem_files:
         (work / m).write_bytes((rtl / m).read_bytes())
-    fifos = [n["name"] for n in meta["nodes"] if n["op_type"] == "StreamingFIFO_rtl"]
-    stream = {k: meta[k] for k in ("in_bits", "in_elems", "out_bits", "out_elems", "out_signed", "out_per_frame")}
+    fifos = [name for name, op_type in meta.nodes if op_type == "StreamingFIFO_rtl"]
+    stream = meta.stream.to_dict()
     model_dir = work / "sim_build"  # the compiled model lives in the build folder, never in the checkout
-    run_cocotb(meta["top"], [rtl / meta["waivers"]] + [rtl / s for s in meta["sources"]], "tb_top", {},
+    run_cocotb(meta.top, [rtl / meta.waivers] + [rtl / s for s in meta.sources], "tb_top", {},
                vectors=dict(images=images, golden=run_network(net, images).scores, stream=json.dumps(stream),
                             idle=0.0, backpressure=0.0, fifos=np.array(fifos)),
                work=work, testcase="measure_fifo_occupancy", defines={"FINN_SIMULATION": 1}, build_root=model_dir)
@@ -64,8 +65,8 @@ def size_fifos(build: str | Path, images: np.ndarray, work: str | Path) -> dict:
             depths[node.name] = depth
     with atomic_path(build / DATAFLOW) as tmp:
         model.save(str(tmp))
-    record = {"method": "Verilator simulation of the stitched design with FINN's fifo_gauge FIFOs "
-                        f"({len(images)} frames back to back, no stalls); depth = peak fill + {MARGIN}",
-              "frames": int(len(images)), "peaks": peaks, "depths": depths}
-    atomic_write_text(build / "fifo_depths.json", json.dumps(record, indent=2))
-    return record
+    record = FifoDepths(method="Verilator simulation of the stitched design with FINN's fifo_gauge FIFOs "
+                               f"({len(images)} frames back to back, no stalls); depth = peak fill + {MARGIN}",
+                        frames=int(len(images)), peaks=peaks, depths=depths)
+    record.save(build)
+    return record.to_dict()

@@ -25,6 +25,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from dietsnn.artifacts import CompileReport, Stitched
 from dietsnn.fsutil import atomic_write_text
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref.network import check_images
@@ -39,7 +40,7 @@ MIN_STALL_CYCLES = 100_000
 STALL_LATENCY_FACTOR = 4
 
 
-def stall_limit(report: dict) -> tuple[int, int]:
+def stall_limit(report: CompileReport | dict) -> tuple[int, int]:
     """``(latency bound, no-progress limit)`` in cycles from a compile report.
 
     Without a beat in or out, the accelerator can be busy for at most about one
@@ -47,8 +48,12 @@ def stall_limit(report: dict) -> tuple[int, int]:
     expected cycles per frame, ``report.json``); the limit is a multiple of that,
     so a slow but correct build never trips it, while a hang is still caught.
     """
-    nodes = [e for layer in report["layers"] for e in layer["nodes"]] + list(report["interconnect"])
-    latency = int(sum(int(e["cycles"]) for e in nodes))
+    if isinstance(report, CompileReport):
+        cycles = [n.cycles for n in report.all_nodes()]
+    else:  # the report's dict
+        cycles = [int(e["cycles"]) for e in [e for layer in report["layers"] for e in layer["nodes"]]
+                  + list(report["interconnect"])]
+    latency = int(sum(cycles))
     return latency, max(MIN_STALL_CYCLES, STALL_LATENCY_FACTOR * latency)
 
 
@@ -111,38 +116,31 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
     meta_path = build / "stitched.json"
     if not meta_path.is_file():
         raise FileNotFoundError(f"{meta_path}: not a stitched build (run `dietsnn stitch {build}` first)")
-    meta = json.loads(meta_path.read_text())
-    if "accel" not in meta:
-        raise ValueError(f"{meta_path}: no 'accel' entry (stitched by an older version; run `dietsnn stitch` again)")
+    meta = Stitched.load(meta_path)  # names the file and field when it is corrupt
     report_path = build / "report.json"
     if not report_path.is_file():
         raise FileNotFoundError(f"{report_path}: no compile report (run `dietsnn compile` first)")
-    try:
-        report = json.loads(report_path.read_text())
-        latency, max_stall = stall_limit(report)
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-        raise ValueError(f"{report_path}: unreadable compile report ({type(e).__name__}: {e}); compile again") from e
-    if report.get("impl") == "hls":
+    report = CompileReport.load(report_path)
+    latency, max_stall = stall_limit(report)
+    if report.impl == "hls":
         raise ValueError(f"{build} was compiled with --impl hls: its layers have no RTL before Vitis HLS runs, so "
                          "there is nothing to simulate here; compile the same network with --impl rtl to simulate it")
     net = IntNetwork.load(build / "network.snn.npz")
     out = Path(out) if out else build / "sim_harness"
-    accel = meta["accel"]
-    top, params = accel["module"], accel["parameters"]
+    top, params = meta.accel_module, meta.accel_parameters
     rtl = build / "rtl"
     tap_list = tap_infos(build) if taps else []
     header = _taps_header(top, tap_list)
     vlt = "`verilator_config\n" + "".join(
-        f'public_flat_rd -module "{meta["top"]}" -var "{t.edge}_*"\n' for t in tap_list)
-    sources = [rtl / meta["waivers"]] + [rtl / s for s in meta["sources"]]
+        f'public_flat_rd -module "{meta.top}" -var "{t.edge}_*"\n' for t in tap_list)
+    sources = [rtl / meta.waivers] + [rtl / s for s in meta.sources]
     key = hashlib.sha256()
     for f in sources + [HARNESS_CPP]:
         key.update(f.read_bytes())
     key.update((header + vlt + opt + json.dumps(params, sort_keys=True)).encode())
     key = key.hexdigest()[:16]
-    info = {"key": key, "top": top, "parameters": params, "mem_files": meta["mem_files"],
-            "stream": {k: meta[k] for k in ("in_bits", "in_elems", "out_bits", "out_elems", "out_signed",
-                                            "out_per_frame")},
+    info = {"key": key, "top": top, "parameters": params, "mem_files": list(meta.mem_files),
+            "stream": meta.stream.to_dict(),
             "taps": [asdict(t) for t in tap_list], "exe": EXE,
             "network": {"digest": net.digest(), "T": net.T, "input_shape": list(net.input_shape),
                         "input_bits": net.input_bits, "classes": net.num_classes},
@@ -162,7 +160,7 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
     gen.mkdir(parents=True)
     (gen / "taps.h").write_text(header)
     (gen / "taps.vlt").write_text(vlt)
-    for m in meta["mem_files"]:
+    for m in meta.mem_files:
         shutil.copy2(rtl / m, out / m)
     defines = [f"-D{k}={params[k]}" for k in ("AXIS_IN_WIDTH", "AXIS_OUT_WIDTH", "IN_BEATS", "OUT_BEATS")]
     cmd = ["verilator", "--cc", "--exe", "--build", "-j", "1", "-O3", "--x-assign", "fast", "--x-initial", "fast",

@@ -1,4 +1,5 @@
-"""Run the stitched accelerator under Verilator (cocotb) on images: ``predict --level rtl`` and the tests use it."""
+"""Run the stitched accelerator under Verilator (cocotb) on images, the scores checked against the golden inside
+the testbench (``sim/test_network_rtl.py`` uses it; ``predict --level rtl`` runs the C++ harness, ``sim.harness``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dietsnn.artifacts import Stitched
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network
 
@@ -18,17 +20,17 @@ def simulate_images(build: str | Path, images: np.ndarray, work: str | Path, idl
     """Stream ``images`` through ``build``'s stitched RTL; scores are checked against the golden inside
     the testbench (a mismatch raises). Returns the scores and the measured cycles."""
     build = Path(build)
-    meta = json.loads((build / "stitched.json").read_text())
+    meta = Stitched.load(build)
     net = IntNetwork.load(build / "network.snn.npz")
     golden = run_network(net, images).scores
     rtl = build / "rtl"
     work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
-    for m in meta["mem_files"]:  # $readmemh reads by name from the simulator's working folder
+    for m in meta.mem_files:  # $readmemh reads by name from the simulator's working folder
         (work / m).write_bytes((rtl / m).read_bytes())
-    sources = [rtl / meta["waivers"]] + [rtl / s for s in meta["sources"]]
-    stream = {k: meta[k] for k in ("in_bits", "in_elems", "out_bits", "out_elems", "out_signed", "out_per_frame")}
-    run_cocotb(meta["top"], sources, "tb_top", {}, vectors=dict(images=images, golden=golden,
+    sources = [rtl / meta.waivers] + [rtl / s for s in meta.sources]
+    stream = meta.stream.to_dict()
+    run_cocotb(meta.top, sources, "tb_top", {}, vectors=dict(images=images, golden=golden,
                                                                stream=json.dumps(stream), idle=idle,
                                                                backpressure=backpressure),
                work=work, testcase=testcase, build_root=work / "sim_build")

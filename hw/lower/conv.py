@@ -8,7 +8,6 @@ order. Zero padding is a zero pixel or "no spike", as SPEC section 3 says.
 
 from __future__ import annotations
 
-from qonnx.core.datatype import DataType
 from qonnx.custom_op.registry import getCustomOp
 from qonnx.transformation.base import Transformation
 
