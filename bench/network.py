@@ -28,6 +28,7 @@ import numpy as np
 from dietsnn.harness import Harness
 from flow.cli import DEFAULT_RUN
 from dietsnn.datasets import load_fmnist_arrays
+from dietsnn.artifacts import CompileReport, FifoDepths, Stitched
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network
 from dietsnn.ref.energy import energy_report, synaptic_ops
@@ -46,11 +47,11 @@ def prepare(build: Path, fps: float) -> dict:
     from hw.compile import CompileOptions, compile_network
     from flow.stitch import stitch_build
 
-    report_path = build / "report.json"
-    if report_path.is_file() and (build / "stitched.json").is_file() and \
-            json.loads(report_path.read_text()).get("target_fps") == fps and (build / "fifo_depths.json").is_file():
+    report_path = build / CompileReport.FILE
+    if report_path.is_file() and (build / Stitched.FILE).is_file() and \
+            CompileReport.load(report_path).target_fps == fps and (build / FifoDepths.FILE).is_file():
         log(f"reusing {build}")
-        return json.loads(report_path.read_text())
+        return CompileReport.load(report_path).to_dict()
     log(f"compile {DEFAULT_RUN} at {fps:.0f} fps -> {build}")
     report = compile_network(DEFAULT_RUN / "network.snn.npz", build, CompileOptions(fps=fps))
     log("stitch, FIFOs sized by simulation")
@@ -76,7 +77,7 @@ def run_rtl_cached(build: Path, images: np.ndarray, golden: np.ndarray, chunk: i
     """``run_rtl``, or its saved result for the same build, images and golden (``BUILD/bench_rtl.*``)."""
     from sim.harness import build_harness
 
-    key = f"{json.loads((build / 'stitched.json').read_text())['accel']['parameters']['NETWORK_ID']}-" \
+    key = f"{Stitched.load(build).network_id}-" \
           f"{len(images)}-{int(golden.sum())}-{chunk}-{batch}"
     meta_path, taps_path = build / "bench_rtl.json", build / "bench_rtl_taps.npz"
     if meta_path.is_file() and taps_path.is_file() and json.loads(meta_path.read_text()).get("key") == key:
@@ -195,14 +196,14 @@ def main() -> int:
                    "method": "SPEC 7: first layer MACs once (the image product is computed once per frame), "
                              "other layers one AC per input spike per fan-out, spikes counted on the RTL's "
                              "layer output streams"},
-        "fifo_depths": json.loads((build / "fifo_depths.json").read_text())["depths"],
+        "fifo_depths": dict(FifoDepths.load(build).depths),
         "estimate": {k: report["totals"][k] for k in ("LUT", "BRAM_18K", "DSP") if k in report.get("totals", {})},
         "wall_seconds": {"harness_build": rtl["harness_build_s"], "simulation": rtl["simulation_s"]},
         "simulated_cycles": rtl["simulated_cycles"],
     }
     if a.synth_result:
         syn = json.loads(Path(a.synth_result).read_text())
-        params = json.loads((build / "stitched.json").read_text())["accel"]["parameters"]
+        params = dict(Stitched.load(build).accel_parameters)
         fifos = {i["name"]: i["fifo"]["depth"] for i in syn["instances"] if "fifo" in i}
         if syn.get("parameters") != params or any(result["fifo_depths"].get(k) != v for k, v in fifos.items()):
             raise ValueError(f"--synth-result {a.synth_result}: synthesized from another build (accelerator "

