@@ -1,4 +1,7 @@
-"""RTL sources of the project's blocks, and a parameter check that runs before any simulator."""
+"""The RTL sources of the project's blocks (``hw/rtl``), by module name, for the cocotb block tests.
+
+The blocks' parameters are checked before any simulator runs by ``hw.rtl_gen`` (``mvu_block``,
+``pool_block``, through ``hw.block_params``)."""
 
 from __future__ import annotations
 
