@@ -1,17 +1,40 @@
-"""The ``sim`` transport's side of the DMA: memory buffers with physical addresses and a register-level
-model of AXI DMA (PG021, simple mode) whose data path is the Verilator model of the accelerator.
+"""The ``sim`` transport's side of the DMA: memory buffers with physical addresses, a register-level model
+of AXI DMA (PG021, simple mode) and of the reset GPIO (PG144), whose data path is the Verilator model of
+the accelerator.
 
-The driver programs it with the same ``AxiDma`` register sequence as the
-board's DMA; only ``pynq.allocate`` and ``pynq.MMIO`` are replaced.
+The driver programs them with the same ``AxiDma`` / ``AccelReset`` register
+sequences as the board; only ``pynq.allocate`` and ``pynq.MMIO`` are replaced.
+
+The accelerator keeps its state between transfers, as the hardware does. A
+transfer of whole frames into a receive buffer large enough for their outputs,
+from a clean accelerator, runs through ``Harness.run`` and leaves it clean
+again (every frame in and out, the batch closed by TLAST). Anything else (an
+injected memory error that cuts the send side, a receive buffer too small, a
+transfer that is not whole frames) leaves the accelerator holding part of a
+batch: from then on every transfer is simulated in the harness's transfer mode
+together with all the transfers since the accelerator was last clean, software
+resets (``SimAxiGpio``) included, so the cut frames, the outputs left behind
+and the effect of a reset are those of the RTL itself. A transfer that follows
+a reset and completes normally makes the accelerator clean again. Spike taps
+are not counted for such replayed transfers.
 """
 
 from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from . import axi_dma as R
 from .errors import TransportError
-from .harness import Harness
+from .harness import Harness, HarnessRun
+
+#: cycles proc_sys_reset holds the accelerator's reset after the GPIO releases aux_reset_in (PG164: 16)
+RESET_CYCLES = 16
 
 
 class SimBuffer(np.ndarray):
@@ -56,15 +79,85 @@ class SimMemory:
         b.reshape(-1).view(np.uint8)[off:off + data.size] = data
 
 
-class SimAxiDma:
-    """Register file of one AXI DMA: a transfer runs when both channels have been given a length."""
+@dataclass
+class SimTransfer:
+    """One DMA transfer as the accelerator saw it."""
 
-    def __init__(self, memory: SimMemory, harness: Harness, **run_options):
+    reset: int  #: cycles of software reset before it (0: none)
+    data: np.ndarray  #: the bytes the send channel put on the stream
+    tlast: bool  #: whether the send channel ended them with TLAST (False when it broke off)
+    capacity: int  #: bytes the receive channel was given
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    sent: int  #: input bytes the accelerator accepted
+    received: int  #: output bytes the receive channel took
+    tlast: bool  #: the receive channel completed on the accelerator's TLAST
+    status: str  #: "ok", "s2mm_full" (buffer full without TLAST) or "stall" (nothing moved any more)
+    output: np.ndarray  #: the received bytes
+
+
+def run_transfers(harness: Harness, transfers: list[SimTransfer], max_stall: int | None = None,
+                  seed: int = 1) -> list[TransferResult]:
+    """Simulate ``transfers`` one after the other from reset (the harness's transfer mode)."""
+    stall = int(max_stall if max_stall is not None else getattr(harness, "max_stall", 2_000_000))
+    with tempfile.TemporaryDirectory(prefix="dietsnn_sim_dma_") as tmp:
+        tmp = Path(tmp)
+        np.concatenate([t.data for t in transfers]).astype(np.uint8).tofile(tmp / "in.bin")
+        (tmp / "transfers.txt").write_text("".join(f"{t.reset} {t.data.size} {int(t.tlast)} {t.capacity}\n"
+                                                   for t in transfers))
+        cmd = [str(harness.exe), "--in", str(tmp / "in.bin"), "--out", str(tmp / "out.bin"),
+               "--transfers", str(tmp / "transfers.txt"), "--stats", str(tmp / "stats.json"),
+               "--mem-dir", str(harness.folder.resolve()), "--max-stall", str(stall), "--seed", str(seed)]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise TransportError(f"simulated accelerator failed (exit {res.returncode}): {res.stderr.strip()}")
+        out = np.fromfile(tmp / "out.bin", dtype=np.uint8)
+        stats = json.loads((tmp / "stats.json").read_text())["transfers"]
+    results, pos = [], 0
+    for s in stats:
+        results.append(TransferResult(int(s["sent"]), int(s["received"]), bool(s["tlast"]), str(s["status"]),
+                                      out[pos:pos + int(s["received"])]))
+        pos += int(s["received"])
+    return results
+
+
+class SimAxiDma:
+    """Register file of one AXI DMA: a transfer runs when both channels have been given a length.
+
+    ``length_width`` / ``addr_width`` are the block design's ``c_sg_length_width``
+    / ``c_addr_width``: a longer length keeps only its low bits and an address
+    only its low bits, as in the IP (the driver refuses both before).
+    """
+
+    def __init__(self, memory: SimMemory, harness: Harness, length_width: int = R.LENGTH_WIDTH,
+                 addr_width: int = 64, **run_options):
         self.memory, self.harness, self.run_options = memory, harness, run_options
+        self.length_width, self.addr_width = int(length_width), int(addr_width)
         self.regs = {R.MM2S_DMASR: R.SR_HALTED | R.SR_IDLE, R.S2MM_DMASR: R.SR_HALTED | R.SR_IDLE}
         self._armed = {"MM2S": None, "S2MM": None}
-        self.last_run = None
+        self.last_run: HarnessRun | None = None
+        self.history: list[SimTransfer] = []  #: transfers since the accelerator was last clean
+        self.accel_in_reset = False
+        self._reset_cycles = 0  #: software reset to apply before the next transfer
+        self._mm2s_error_after: int | None = None
 
+    # ---- the accelerator's reset (SimAxiGpio) and injected errors
+    def hold_accelerator_reset(self) -> None:
+        self.accel_in_reset = True
+
+    def release_accelerator_reset(self) -> None:
+        if self.accel_in_reset and self.history:  # a reset of a clean accelerator changes nothing
+            self._reset_cycles += RESET_CYCLES
+        self.accel_in_reset = False
+
+    def inject_mm2s_slave_error(self, after_bytes: int) -> None:
+        """The next send transfer stops after ``after_bytes`` with DMASlvErr (a memory slave error), as a
+        failing DDR port would make it; the accelerator gets those bytes without TLAST."""
+        self._mm2s_error_after = int(after_bytes)
+
+    # ---- registers
     def read(self, offset: int) -> int:
         return int(self.regs.get(offset, 0))
 
@@ -73,10 +166,14 @@ class SimAxiDma:
         if offset in (R.MM2S_DMASR, R.S2MM_DMASR):  # write 1 to clear the interrupt bits
             self.regs[offset] &= ~(value & (R.SR_IOC_IRQ | R.SR_ERR_IRQ))
             return
-        if offset == R.MM2S_DMACR and value & R.CR_RESET:
+        if offset == R.MM2S_DMACR and value & R.CR_RESET:  # resets the DMA, not the accelerator
             self.regs = {R.MM2S_DMASR: R.SR_HALTED | R.SR_IDLE, R.S2MM_DMASR: R.SR_HALTED | R.SR_IDLE}
             self._armed = {"MM2S": None, "S2MM": None}
             return
+        if offset in (R.MM2S_SA_MSB, R.S2MM_DA_MSB) and self.addr_width <= 32:
+            return  # no such register
+        if offset in (R.MM2S_LENGTH, R.S2MM_LENGTH):
+            value &= (1 << self.length_width) - 1
         self.regs[offset] = value
         for cr, sr in ((R.MM2S_DMACR, R.MM2S_DMASR), (R.S2MM_DMACR, R.S2MM_DMASR)):
             if offset == cr:
@@ -87,24 +184,76 @@ class SimAxiDma:
             if offset == len_reg:
                 if not self.read(cr) & R.CR_RUN:
                     raise TransportError(f"{ch} length written while the channel is halted (set DMACR.RS first)")
-                self._armed[ch] = (self.read(addr_reg) | self.read(msb_reg) << 32, value)
+                addr = (self.read(addr_reg) | self.read(msb_reg) << 32) & ((1 << self.addr_width) - 1)
+                self._armed[ch] = (addr, value)
                 self.regs[sr] &= ~R.SR_IDLE
         if self._armed["MM2S"] and self._armed["S2MM"]:
             self._transfer()
 
+    # ---- one transfer
     def _transfer(self) -> None:
         (src, n_in), (dst, n_out) = self._armed["MM2S"], self._armed["S2MM"]
         self._armed = {"MM2S": None, "S2MM": None}
+        if self.accel_in_reset:
+            raise TransportError("a DMA transfer was started while the accelerator is held in reset (GPIO low)")
         h = self.harness
-        if n_in % h.in_frame_bytes:
-            raise TransportError(f"MM2S transfer of {n_in} bytes is not whole frames of {h.in_frame_bytes} bytes: "
-                                 "the accelerator would wait for the rest and the receive channel never complete")
-        run = h.run(self.memory.read(src, n_in), batch=n_in // h.in_frame_bytes, **self.run_options)
-        self.last_run = run
-        self.regs[R.MM2S_DMASR] |= R.SR_IDLE | R.SR_IOC_IRQ
-        if run.output.size > n_out:  # S2MM buffer full before TLAST: PG021's DMAIntErr, channel halts
-            self.regs[R.S2MM_DMASR] |= R.SR_INT_ERR | R.SR_ERR_IRQ | R.SR_HALTED
+        data = self.memory.read(src, n_in)
+        frames, whole = divmod(n_in, h.in_frame_bytes)
+        expected = frames * h.out_frame_bytes
+        error_after, self._mm2s_error_after = self._mm2s_error_after, None
+        if not self.history and error_after is None and whole == 0 and n_out >= expected:
+            self._reset_cycles = 0
+            run = h.run(data, batch=frames, **self.run_options)
+            self.last_run = run
+            self.memory.write(dst, run.output)
+            self.regs[R.S2MM_LENGTH] = run.output.size
+            self.regs[R.MM2S_DMASR] |= R.SR_IDLE | R.SR_IOC_IRQ
+            self.regs[R.S2MM_DMASR] |= R.SR_IDLE | R.SR_IOC_IRQ
             return
-        self.memory.write(dst, run.output)
-        self.regs[R.S2MM_LENGTH] = run.output.size
-        self.regs[R.S2MM_DMASR] |= R.SR_IDLE | R.SR_IOC_IRQ
+        if error_after is not None:
+            beat = h.in_frame_bytes // int(h.info["parameters"]["IN_BEATS"])
+            data = data[: min(n_in, error_after // beat * beat)]
+        if data.size % (h.in_frame_bytes // int(h.info["parameters"]["IN_BEATS"])):
+            raise TransportError(f"MM2S transfer of {n_in} bytes is not a whole number of "
+                                 f"{h.in_frame_bytes // int(h.info['parameters']['IN_BEATS'])}-byte stream beats")
+        self.history.append(SimTransfer(self._reset_cycles, data, error_after is None, n_out))
+        self._reset_cycles = 0
+        r = run_transfers(h, self.history, seed=int(self.run_options.get("seed", 1)))[-1]
+        self.last_run = None
+        if r.received:
+            self.memory.write(dst, r.output)
+        self.regs[R.S2MM_LENGTH] = r.received
+        if error_after is not None:
+            self.regs[R.MM2S_DMASR] |= R.SR_SLV_ERR | R.SR_ERR_IRQ | R.SR_HALTED
+        elif r.sent == n_in:
+            self.regs[R.MM2S_DMASR] |= R.SR_IDLE | R.SR_IOC_IRQ
+        if r.status == "s2mm_full":  # S2MM buffer full before TLAST: PG021's DMAIntErr, the channel halts
+            self.regs[R.S2MM_DMASR] |= R.SR_INT_ERR | R.SR_ERR_IRQ | R.SR_HALTED
+        elif r.tlast:
+            self.regs[R.S2MM_DMASR] |= R.SR_IDLE | R.SR_IOC_IRQ
+        # clean again: the accelerator was reset, then took this whole batch and gave all its outputs
+        since_reset = [i for i, t in enumerate(self.history) if t.reset] or [None]
+        if (since_reset[-1] == len(self.history) - 1 and r.status == "ok" and r.tlast and error_after is None
+                and whole == 0 and r.sent == n_in and r.received == expected):
+            self.history = []
+
+
+class SimAxiGpio:
+    """Register model of the reset GPIO (``accel_reset_gpio``): bit 0 of GPIO_DATA low holds the simulated
+    accelerator in reset; its rising edge applies the reset (``SimAxiDma``)."""
+
+    def __init__(self, dma: SimAxiDma):
+        self.dma = dma
+        self.regs = {R.GPIO_DATA: 1, R.GPIO_TRI: 0}
+
+    def read(self, offset: int) -> int:
+        return int(self.regs.get(offset, 0))
+
+    def write(self, offset: int, value: int) -> None:
+        value = int(value)
+        if offset == R.GPIO_DATA:
+            if self.regs[R.GPIO_DATA] & 1 and not value & 1:
+                self.dma.hold_accelerator_reset()
+            elif not self.regs[R.GPIO_DATA] & 1 and value & 1:
+                self.dma.release_accelerator_reset()
+        self.regs[offset] = value

@@ -6,6 +6,8 @@ The steps, in order (``Step``); the first six need no vendor tool:
 2. ``compile``: ``hw.compile`` (reused when ``BUILD/report.json`` has the same
    options and ``BUILD/network.snn.npz`` the same network);
 3. ``fit``: the estimates against the part's resources (``hw.vivado.fit``);
+   with ``--impl hls``, every HLS layer's weights against what Vitis HLS can
+   embed (``hw.vivado.hls_limits``);
 4. ``stitch``: every layer's RTL (or, with ``--impl hls``, HLS C++ and Vitis HLS
    script) and the top, FIFOs sized by simulation (``flow.stitch``; reused
    when current). HLS blocks have no RTL before Vitis HLS runs, so their FIFO
@@ -14,8 +16,15 @@ The steps, in order (``Step``); the first six need no vendor tool:
 6. ``deploy_package``: ``BUILD/deploy`` without the bitstream (``hw.package``);
 7. ``hls_synthesis`` (``--impl hls``, needs ``vitis_hls``) and 8. ``vivado``
    (needs ``vivado``): ``BUILD/bitstream/run_vivado.sh``;
-9. ``build_report``: Vivado's reports into ``BUILD/deploy/build_report.json``,
-   and ``BUILD/deploy`` with the ``.bit`` and ``.hwh``.
+9. ``build_report``: Vivado's reports, the clock read back from the design and
+   the timing gate into ``BUILD/deploy/build_report.json``, and ``BUILD/deploy``
+   with the ``.bit`` and ``.hwh``.
+
+Vivado writes no bitstream for a design that misses timing (WNS or WHS < 0)
+unless ``allow_timing_violation``, nor for one whose synthesis could not read a
+memory file; ``VendorToolFailed`` then quotes implement.tcl's "dietsnn error:"
+line, and ``BUILD/bitstream/build_report.json`` holds the timing of the failed
+build.
 
 Without a vendor tool (or with an unsupported version) the run stops before
 the step that needs it: ``VendorToolMissing`` carries the message and
@@ -30,11 +39,13 @@ import hashlib
 import json
 import logging
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
+from dietsnn.artifacts import ArtifactError, CompileReport, FifoDepths, Stitched
+from dietsnn.fsutil import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +90,8 @@ class BitstreamOptions:
     size_fifos: int = 3  #: frames simulated to size the FIFOs (0 = keep depth 2)
     jobs: int | None = None  #: Vivado jobs (default: CPU count)
     any_tool_version: bool = False  #: accept Vivado / Vitis HLS versions other than the supported ones
+    strategy: str = "explore"  #: implementation strategy (hw.vivado.scripts.STRATEGIES)
+    allow_timing_violation: bool = False  #: write the bitstream even when WNS or WHS < 0
 
 
 @dataclass
@@ -102,16 +115,18 @@ class VendorToolMissing(RuntimeError):
 
 
 class VendorToolFailed(RuntimeError):
-    """Vitis HLS or Vivado ran and failed."""
+    """Vitis HLS or Vivado ran and failed (or refused: timing, memory files); ``report`` holds what Vivado
+    measured before it stopped, when it got that far."""
+
+    def __init__(self, message: str, report: dict | None = None):
+        super().__init__(message)
+        self.report = report
 
 
 # ------------------------------------------------------------------ helpers
 def _fingerprint(net) -> str:
-    """Content hash of an integer network (manifest and arrays), independent of the file's zip metadata."""
-    h = hashlib.sha256(json.dumps(net.manifest(), sort_keys=True).encode())
-    for key, arr in sorted(net.arrays().items()):
-        h.update(key.encode() + b"\0" + np.ascontiguousarray(arr, dtype=np.int64).tobytes())
-    return h.hexdigest()
+    """The network's one content identity (``IntNetwork.digest``, the same the driver's NETWORK_ID comes from)."""
+    return net.digest()
 
 
 def _network_file(path: Path) -> Path:
@@ -127,13 +142,13 @@ def _compile_current(build: Path, net, copts) -> bool:
     if not all(p.is_file() for p in paths):
         return False
     try:
-        opts = json.loads(paths[0].read_text()).get("options", {})
+        opts = CompileReport.load(paths[0]).options
         same = (get_board(opts.get("board", "")).name == get_board(copts.board).name
                 and float(opts.get("fps", -1)) == float(copts.fps)
                 and float(opts.get("clock_mhz", -1)) == float(copts.clock_mhz)
                 and opts.get("impl") == copts.impl and opts.get("max_simd_bits") == copts.max_simd_bits)
         return same and _fingerprint(IntNetwork.load(paths[2])) == _fingerprint(net)
-    except (ValueError, UnknownBoard, NetFileError, json.JSONDecodeError):
+    except (ValueError, UnknownBoard, NetFileError):  # ArtifactError, a corrupt report.json, is a ValueError
         return False
 
 
@@ -147,22 +162,28 @@ def _stitch_current(build: Path, frames: int) -> bool:
     stitched, dataflow = build / "stitched.json", build / "dataflow.onnx"
     if not (stitched.is_file() and dataflow.is_file() and (build / "rtl").is_dir()):
         return False
-    meta = json.loads(stitched.read_text())
-    if "accel" not in meta or stitched.stat().st_mtime < dataflow.stat().st_mtime:
+    try:
+        meta = Stitched.load(stitched)
+    except ArtifactError:  # an older or corrupt stitched.json: stitch again
+        return False
+    if stitched.stat().st_mtime < dataflow.stat().st_mtime:
         return False
     model = load_dataflow(build)
-    if [(n["name"], n["op_type"]) for n in meta.get("nodes", [])] != [(n.name, n.op_type) for n in model.graph.node]:
+    if list(meta.nodes) != [(n.name, n.op_type) for n in model.graph.node]:
         return False
     if frames > 0:
-        record_path = build / "fifo_depths.json"
+        record_path = build / FifoDepths.FILE
         if not record_path.is_file():
             return False
-        record = json.loads(record_path.read_text())
-        if int(record.get("frames", 0)) < frames:
+        try:
+            record = FifoDepths.load(record_path)
+        except ArtifactError:
+            return False
+        if record.frames < frames:
             return False
         for node in model.graph.node:
             if node.op_type == "StreamingFIFO_rtl" and \
-                    record.get("depths", {}).get(node.name) != getCustomOp(node).get_nodeattr("depth"):
+                    record.depths.get(node.name) != getCustomOp(node).get_nodeattr("depth"):
                 return False
     return True
 
@@ -186,7 +207,7 @@ def _fifos_from_rtl_twin(build: Path, net_path: Path, net, copts, frames: int) -
         compile_network(net_path, twin, topts)
     if not _stitch_current(twin, frames):
         stitch_build(twin, frames)
-    record = json.loads((twin / "fifo_depths.json").read_text())
+    record = FifoDepths.load(twin)
     model, tmodel = load_dataflow(build), load_dataflow(twin)
 
     def shape(m):
@@ -196,14 +217,14 @@ def _fifos_from_rtl_twin(build: Path, net_path: Path, net, copts, frames: int) -
         raise RuntimeError(f"{twin}: the RTL twin's graph differs from {build}'s; cannot transfer FIFO depths")
     depths = {}
     for node in model.graph.node:
-        if node.op_type == "StreamingFIFO_rtl" and node.name in record["depths"]:
-            getCustomOp(node).set_nodeattr("depth", int(record["depths"][node.name]))
-            depths[node.name] = int(record["depths"][node.name])
+        if node.op_type == "StreamingFIFO_rtl" and node.name in record.depths:
+            getCustomOp(node).set_nodeattr("depth", int(record.depths[node.name]))
+            depths[node.name] = int(record.depths[node.name])
     model.save(str(build / DATAFLOW))
-    out = {"method": f"from the RTL twin ({twin.relative_to(build)}): " + record["method"],
-           "frames": record["frames"], "peaks": record["peaks"], "depths": depths}
-    (build / "fifo_depths.json").write_text(json.dumps(out, indent=2))
-    return out
+    out = FifoDepths(method=f"from the RTL twin ({twin.relative_to(build)}): " + record.method,
+                     frames=record.frames, peaks=dict(record.peaks), depths=depths)
+    out.save(build)
+    return out.to_dict()
 
 
 def _design_hash(build: Path, scripts) -> str:
@@ -233,7 +254,7 @@ def _drop_stale_bitstream(build: Path, design_hash: str) -> None:
 
 
 def _artifacts(build: Path, scripts) -> dict:
-    meta = json.loads((build / "stitched.json").read_text())
+    meta = Stitched.load(build)
 
     def rel(paths):
         return [Path(p).relative_to(build).as_posix() for p in paths if Path(p).exists()]
@@ -245,7 +266,7 @@ def _artifacts(build: Path, scripts) -> dict:
     compiled = [build / n for n in ("dataflow.onnx", "folding_config.json", "report.json", "report.txt",
                                     "network.snn.npz", "fifo_depths.json")]
     return {"compile": rel(compiled),
-            "rtl": rel([build / "stitched.json"] + [build / "rtl" / s for s in meta["sources"] + meta["mem_files"]]),
+            "rtl": rel([build / "stitched.json"] + [build / "rtl" / s for s in meta.sources + meta.mem_files]),
             "hls": rel(hls),
             "vivado_scripts": rel(f for f in scripts.files() if f.parent == scripts.folder),
             "constraints": [],
@@ -261,10 +282,11 @@ def _write_manifest(result: BitstreamResult, opts: BitstreamOptions, board) -> P
            "message": result.message, "board": board.name, "part": board.part, "impl": opts.impl,
            "clock_mhz": opts.clock_mhz, "fps": opts.fps, "tools": result.tools,
            "next": f"bash {FOLDER}/{RUN_SCRIPT}" if result.status == "stopped" else None,
-           "constraints": "none needed: the only clock is the PS's PL clock, which the PS IP constrains, "
-                          "and the design has no PL pins",
+           "strategy": opts.strategy, "allow_timing_violation": opts.allow_timing_violation,
+           "constraints": "none needed: the only clock is the clocking wizard's output, which its IP constrains "
+                          "from the PS's reference clock, and the design has no PL pins",
            "artifacts": result.artifacts}
-    path.write_text(json.dumps(doc, indent=2) + "\n")
+    atomic_write_text(path, json.dumps(doc, indent=2) + "\n")
     return path
 
 
@@ -284,6 +306,28 @@ def _tools_problems(needed: list[str], env: dict, any_version: bool) -> tuple[di
         tools[name] = entry
     wanted = " or ".join(SUPPORTED_VERSIONS)
     return tools, {k: f"{v}; {TOOL_TITLE[k]} {wanted} is needed" for k, v in problems.items()}
+
+
+def _tool_errors(logs: Path, limit: int = 3) -> list[str]:
+    """The "dietsnn error: ..." lines the generated scripts raised (logs/vivado.log, logs/vitis_hls_*.log)."""
+    found: list[str] = []
+    for log_file in sorted(logs.glob("*.log")):
+        for line in log_file.read_text(errors="replace").splitlines():
+            # the message itself, not Tcl's echo of the command that raised it ("error "dietsnn error: $what"")
+            m = re.match(r"(?:ERROR:\s*)?dietsnn error: (.*)", line.strip())
+            if m and m.group(1) not in found:
+                found.append(m.group(1))
+    return found[:limit]
+
+
+def _failed_build_report(reports: Path, out: Path, **info) -> dict | None:
+    """What Vivado measured before it refused (timing) into ``out``, when its reports are there."""
+    from hw.vivado.reports import ReportError, write_build_report
+
+    try:
+        return write_build_report(reports, out, **info)
+    except (FileNotFoundError, ReportError):
+        return None
 
 
 def stop_message(result: BitstreamResult, problems: dict) -> str:
@@ -308,7 +352,9 @@ def run_bitstream(opts: BitstreamOptions, env: dict | None = None) -> BitstreamR
     from hw.vivado.fit import check_fit
     from hw.package import assemble_deploy
     from hw.vivado.reports import BUILD_REPORT, write_build_report
-    from hw.vivado.scripts import FOLDER, write_scripts
+    from hw.compile import load_dataflow
+    from hw.vivado.hls_limits import check_hls_layers
+    from hw.vivado.scripts import FOLDER, STRATEGIES, write_scripts
     from .stitch import stitch_build
 
     env = dict(os.environ if env is None else env)
@@ -322,6 +368,8 @@ def run_bitstream(opts: BitstreamOptions, env: dict | None = None) -> BitstreamR
         raise ValueError(f"--size-fifos must be >= 0, not {opts.size_fifos}")
     if opts.jobs is not None and opts.jobs < 1:
         raise ValueError(f"--jobs must be >= 1, not {opts.jobs}")
+    if opts.strategy not in STRATEGIES:
+        raise ValueError(f"--strategy must be one of {', '.join(STRATEGIES)}, not {opts.strategy!r}")
     copts = CompileOptions(board=board.name, fps=opts.fps, clock_mhz=opts.clock_mhz, impl=opts.impl)
     net_path = _network_file(Path(opts.network))
     net = load_network(net_path)
@@ -334,13 +382,15 @@ def run_bitstream(opts: BitstreamOptions, env: dict | None = None) -> BitstreamR
     else:
         log.info("compiling %s for %s into %s", net_path, board.name, build)
         compile_network(net_path, build, copts)
-    report = json.loads((build / "report.json").read_text())
+    report = CompileReport.load(build).to_dict()  # checked field by field; the fit check takes its dict
     done.append(Step.COMPILE.value)
 
     # 3. fit
     fit = check_fit(report, board, source=str(build / "report.json"))
     for w in fit.warnings:
         log.warning("%s", w)
+    if opts.impl == "hls":
+        check_hls_layers(load_dataflow(build), source=str(build / "dataflow.onnx"))
     done.append(Step.FIT.value)
 
     # 4. stitch
@@ -354,7 +404,8 @@ def run_bitstream(opts: BitstreamOptions, env: dict | None = None) -> BitstreamR
     done.append(Step.STITCH.value)
 
     # 5. scripts, 6. deploy folder without the bitstream
-    scripts = write_scripts(build, board, opts.clock_mhz, opts.impl, opts.jobs)
+    scripts = write_scripts(build, board, opts.clock_mhz, opts.impl, opts.jobs, strategy=opts.strategy,
+                            allow_timing_violation=opts.allow_timing_violation)
     design_hash = _design_hash(build, scripts)
     _drop_stale_bitstream(build, design_hash)
     done.append(Step.SCRIPTS.value)
@@ -377,25 +428,40 @@ def run_bitstream(opts: BitstreamOptions, env: dict | None = None) -> BitstreamR
         run_env["VITIS_HLS"] = result.tools["vitis_hls"]["path"]
     if opts.jobs:
         run_env["DIETSNN_JOBS"] = str(opts.jobs)
-    log.info("running %s (logs in %s)", scripts.run_script, scripts.folder / "logs")
+    # the options this command was given, not whatever the shell had set for manual runs of run_vivado.sh
+    run_env.update(DIETSNN_STRATEGY=opts.strategy, DIETSNN_ALLOW_TIMING_VIOLATION=str(int(opts.allow_timing_violation)))
+    logs, reports = scripts.folder / "logs", build / FOLDER / "reports"
+    for stale in (reports / n for n in ("timing_gate.txt", "clock.txt", "timing_summary.rpt", "utilization.rpt")):
+        stale.unlink(missing_ok=True)
+    info = dict(estimates=report["totals"], requested_mhz=opts.clock_mhz, board=board.name, part=board.part,
+                impl=opts.impl, strategy=opts.strategy, allow_timing_violation=opts.allow_timing_violation,
+                fps_target=opts.fps, fps_estimate=report["estimated_fps"], vivado=result.tools["vivado"]["version"],
+                design_hash=design_hash)
+    log.info("running %s (logs in %s)", scripts.run_script, logs)
     proc = subprocess.run(["bash", str(scripts.run_script)], env=run_env)
     if proc.returncode or not has_bitstream(build):
-        raise VendorToolFailed(f"{scripts.run_script} failed (exit {proc.returncode}); logs in "
-                               f"{scripts.folder / 'logs'}; the generated sources stay in {build}")
+        errors = _tool_errors(logs)
+        failed = _failed_build_report(reports, build / FOLDER / BUILD_REPORT, **info)
+        why = "; ".join(errors) if errors else f"{scripts.run_script} failed (exit {proc.returncode})"
+        raise VendorToolFailed(f"{why}. Logs in {logs}; the generated sources stay in {build}"
+                               + (f"; Vivado's numbers in {build / FOLDER / BUILD_REPORT}" if failed else ""),
+                               report=failed)
     done += [s.value for s in steps]
 
-    # 9. Vivado's reports and the complete deploy folder
-    result.build_report = write_build_report(
-        build / FOLDER / "reports", build / DEPLOY / BUILD_REPORT, estimates=report["totals"],
-        board=board.name, part=board.part, clock_mhz=opts.clock_mhz, impl=opts.impl, fps_target=opts.fps,
-        fps_estimate=report["estimated_fps"], vivado=result.tools["vivado"]["version"], design_hash=design_hash)
+    # 9. Vivado's reports, the clock the design got, and the complete deploy folder
+    result.build_report = write_build_report(reports, build / DEPLOY / BUILD_REPORT, **info)
+    result.build_report["fps_estimate_at_clock"] = (report["estimated_fps"] * result.build_report["clock_mhz"]
+                                                    / opts.clock_mhz)
+    atomic_write_text(build / DEPLOY / BUILD_REPORT, json.dumps(result.build_report, indent=2) + "\n")
     assemble_deploy(build)
     done.append(Step.REPORT.value)
     result.status = "complete"
     result.artifacts = _artifacts(build, scripts)
-    t = result.build_report["timing"]
+    t, clock = result.build_report["timing"], result.build_report["clock"]
     result.message = (f"dietsnn bitstream: {build / DEPLOY}: {BIT}, {HWH} for {board.name} at "
-                      f"{opts.clock_mhz:g} MHz; WNS {t['WNS_ns']} ns, timing {'met' if t['met'] else 'NOT met'}")
+                      f"{clock['achieved_mhz']:g} MHz (requested {opts.clock_mhz:g}; {clock['source']}); "
+                      f"WNS {t['WNS_ns']} ns, WHS {t['WHS_ns']} ns, timing "
+                      + ("met" if t["met"] else "NOT met (written anyway: --allow-timing-violation)"))
     _write_manifest(result, opts, board)
     return result
 

@@ -8,25 +8,52 @@
 
 The deploy folder holds ``network.snn.npz`` (the integer network),
 ``stitched.json`` (stream formats and the accelerator's parameters),
-``report.json`` (clock), and ``dietsnn.bit``/``dietsnn.hwh`` (board) or
-``sim_harness/`` (simulation). Packing and unpacking are ``dietsnn.ref.streams``
-(the SPEC's stream formats, numpy only).
+``report.json`` (the target clock), and ``dietsnn.bit``/``dietsnn.hwh`` with
+``build_report.json`` (the clock the bitstream achieved, Vivado's timing) on the
+board, or ``sim_harness/`` (simulation). Packing and unpacking are
+``dietsnn.frames`` (the SPEC's stream formats, numpy only).
+
+After any DMA error (an error bit, a transfer that does not complete) the
+driver resets the accelerator and the DMA before it raises, so the next call
+starts clean instead of receiving the outputs of a broken batch.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
 import numpy as np
 
-from dietsnn.errors import InputError, NetworkMismatchError, TransportError
+from dietsnn.artifacts import ArtifactError, CompileReport, Stitched
+from dietsnn.errors import DriverError, InputError, NetworkMismatchError, TransportError
 from dietsnn.frames import pack_images, unpack_outputs
 from dietsnn.netfile import IntNetwork, network_id
 from dietsnn.ref.accumulate import predict_label
 
 from .transports import make_transport
+
+log = logging.getLogger(__name__)
+
+
+def build_clock(folder: Path) -> tuple[float | None, str]:
+    """``(MHz, where it comes from)``: the clock the bitstream achieved (``build_report.json``, read back from
+    the routed design), else the build's target clock (``report.json``), else ``(None, ...)``."""
+    build_report, report = folder / "build_report.json", folder / CompileReport.FILE
+    if build_report.is_file():
+        try:
+            return float(json.loads(build_report.read_text())["clock_mhz"]), \
+                f"achieved by the bitstream ({build_report.name})"
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
+            raise DriverError(f"{build_report}: no readable 'clock_mhz' ({type(e).__name__}: {e})") from e
+    if report.is_file():
+        try:
+            return CompileReport.load(report).clock_mhz, f"target of the build; no bitstream report ({report.name})"
+        except ArtifactError as e:
+            raise DriverError(str(e)) from e
+    return None, "unknown: neither build_report.json nor report.json in the deploy folder"
 
 
 class Accelerator:
@@ -41,16 +68,21 @@ class Accelerator:
                 raise FileNotFoundError(f"{f}: missing; a deploy folder holds network.snn.npz and stitched.json "
                                         "(written by `dietsnn deploy BUILD` or `make bitstream`)")
         self.network = IntNetwork.load(net_file)
-        meta = json.loads(meta_file.read_text())
-        self.params = meta["accel"]["parameters"]
-        self.stream = {k: meta[k] for k in ("in_bits", "in_elems", "out_bits", "out_elems", "out_signed",
-                                            "out_per_frame")}
+        try:
+            meta = Stitched.load(meta_file)  # names the file and the field when it is corrupt
+        except ArtifactError as e:
+            raise DriverError(str(e)) from e
+        self.params = dict(meta.accel_parameters)
+        self.stream = meta.stream.to_dict()
         self.network_id = network_id(net_file)
         if self.params["NETWORK_ID"] != self.network_id:
             raise NetworkMismatchError(f"{meta_file} was stitched for network 0x{self.params['NETWORK_ID']:08x}, "
                                        f"but {net_file} is 0x{self.network_id:08x}")
-        report = self.folder / "report.json"
-        self.clock_mhz = float(json.loads(report.read_text())["clock_mhz"]) if report.is_file() else None
+        self.clock_mhz, self.clock_source = build_clock(self.folder)
+        timing = self.folder / "build_report.json"
+        if timing.is_file() and json.loads(timing.read_text()).get("timing_met") is False:
+            log.warning("%s: the bitstream does not meet timing (written with --allow-timing-violation); its "
+                        "results may be wrong", timing)
         self.transport = make_transport(transport, self.folder, **options)
         if self.transport.network_id != self.network_id:
             raise NetworkMismatchError(
@@ -61,6 +93,11 @@ class Accelerator:
         self.in_frame_bytes = self.params["IN_BEATS"] * self.in_beat_bytes
         self.out_frame_bytes = self.params["OUT_BEATS"] * self.out_beat_bytes
         self.batch_size = self._check_batch(batch_size)
+        limit = self.transport.dma.max_transfer // max(self.in_frame_bytes, self.out_frame_bytes)
+        if self.batch_size > limit:
+            raise InputError(f"batch_size {self.batch_size} needs transfers of {self.batch_size * self.in_frame_bytes} "
+                             f"bytes, above the DMA's {self.transport.dma.max_transfer} (c_sg_length_width "
+                             f"{self.transport.dma.length_width}): at most {limit} frames per batch")
         self._buffers = None
         self._observed: dict[str, int] = {}
 
@@ -112,11 +149,15 @@ class Accelerator:
         inbuf, outbuf = self._buffers_for(min(self.batch_size, max(n, 1)))
         inbuf[:n] = frames
         inbuf.flush()
-        self.transport.dma.start(inbuf.physical_address, n * self.in_frame_bytes, outbuf.physical_address,
-                                 n * self.out_frame_bytes)
-        got = self.transport.dma.wait()
-        if got != n * self.out_frame_bytes:
-            raise TransportError(f"received {got} bytes for {n} frames; expected {n * self.out_frame_bytes}")
+        try:
+            self.transport.dma.start(inbuf.physical_address, n * self.in_frame_bytes, outbuf.physical_address,
+                                     n * self.out_frame_bytes)
+            got = self.transport.dma.wait()
+            if got != n * self.out_frame_bytes:
+                raise TransportError(f"received {got} bytes for {n} frames; expected {n * self.out_frame_bytes}")
+        except TransportError as e:
+            self.transport.recover()
+            raise TransportError(f"{e}; the accelerator and the DMA were reset, the next call starts clean") from e
         outbuf.invalidate()
         run = self.transport.last_run
         if run is not None and run.taps:
@@ -168,7 +209,7 @@ class Accelerator:
             steady = float(np.median(np.diff(done[len(done) // 2:]))) if len(done) > 3 else None
             lat_cycles = int(one.frame_done[0] - one.frame_start[0])
             result["simulated"] = {"cycles_per_frame": steady, "latency_cycles": lat_cycles,
-                                   "clock_mhz": self.clock_mhz}
+                                   "clock_mhz": self.clock_mhz, "clock_source": self.clock_source}
             if self.clock_mhz and steady:
                 result["simulated"]["fps_at_clock"] = self.clock_mhz * 1e6 / steady
                 result["simulated"]["latency_us_at_clock"] = lat_cycles / self.clock_mhz

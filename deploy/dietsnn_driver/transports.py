@@ -1,24 +1,42 @@
-"""Where the bytes go: the board (``pynq``: Overlay, ``pynq.allocate`` buffers, the block design's AXI DMA)
-or the Verilator model of the same accelerator (``sim``). Both program the DMA through ``AxiDma``."""
+"""Where the bytes go: the board (``pynq``: Overlay, ``pynq.allocate`` buffers, the block design's AXI DMA
+and reset GPIO) or the Verilator model of the same accelerator (``sim``). Both program the DMA through
+``AxiDma`` and reset the accelerator through ``AccelReset`` (``dietsnn.axi_dma.recover``)."""
 
 from __future__ import annotations
 
 import platform
 from pathlib import Path
 
-from dietsnn.axi_dma import ADDRESS_RANGE, AxiDma
+from dietsnn.axi_dma import ADDRESS_RANGE, LENGTH_WIDTH, AccelReset, AxiDma, recover
 from dietsnn.errors import TransportError
 from dietsnn.harness import Harness
-from dietsnn.sim_dma import SimAxiDma, SimMemory
+from dietsnn.sim_dma import SimAxiDma, SimAxiGpio, SimMemory
 
 from .hwh import cell_parameter
 
 DMA_CELL = "axi_dma_0"
 ACCEL_CELL = "dietsnn_accel_0"
+RESET_CELL = "accel_reset_gpio"
 BITFILE = "dietsnn.bit"
 
 
-class PynqTransport:
+def dma_limits(hwh: str | Path) -> dict:
+    """``length_width`` and ``addr_width`` of the bitstream's AXI DMA, from its ``.hwh`` (``c_sg_length_width``,
+    ``c_addr_width``), as PYNQ's own DMA driver reads them."""
+    return {"length_width": cell_parameter(hwh, DMA_CELL, "c_sg_length_width"),
+            "addr_width": cell_parameter(hwh, DMA_CELL, "c_addr_width")}
+
+
+class _Transport:
+    dma: AxiDma
+    accel_reset: AccelReset
+
+    def recover(self) -> None:
+        """The accelerator and the DMA back to a clean start (after any DMA error)."""
+        recover(self.dma, self.accel_reset)
+
+
+class PynqTransport(_Transport):
     """The accelerator on a PYNQ board: loads ``dietsnn.bit`` (with ``dietsnn.hwh`` beside it)."""
 
     name = "pynq"
@@ -31,33 +49,44 @@ class PynqTransport:
                 raise TransportError(f"{f}: missing (the bitstream flow writes {BITFILE} and its .hwh to BUILD/deploy)")
         from pynq import MMIO, Overlay, allocate  # board only
 
-        self.overlay = Overlay(str(bit))
-        if DMA_CELL not in self.overlay.ip_dict:
-            raise TransportError(f"{bit}: the overlay has no {DMA_CELL} (found {sorted(self.overlay.ip_dict)})")
-        desc = self.overlay.ip_dict[DMA_CELL]
-        self.dma = AxiDma(MMIO(desc["phys_addr"], desc.get("addr_range", ADDRESS_RANGE)), timeout_s)
-        self.dma.reset()
-        self._allocate = allocate
         self.network_id = cell_parameter(hwh, ACCEL_CELL, "NETWORK_ID")
+        limits = dma_limits(hwh)
+        self.overlay = Overlay(str(bit))
+        for cell in (DMA_CELL, RESET_CELL):
+            if cell not in self.overlay.ip_dict:
+                raise TransportError(f"{bit}: the overlay has no {cell} (found {sorted(self.overlay.ip_dict)}): "
+                                     "not a bitstream of this toolchain's block design")
+        dma, gpio = self.overlay.ip_dict[DMA_CELL], self.overlay.ip_dict[RESET_CELL]
+        self.dma = AxiDma(MMIO(dma["phys_addr"], dma.get("addr_range", ADDRESS_RANGE)), timeout_s, **limits)
+        self.accel_reset = AccelReset(MMIO(gpio["phys_addr"], gpio.get("addr_range", ADDRESS_RANGE)))
+        self.recover()  # whatever ran before, start clean
+        self._allocate = allocate
         self.last_run = None
 
     def allocate(self, shape, dtype):
         return self._allocate(shape=shape, dtype=dtype)
 
 
-class SimTransport:
-    """The stitched RTL under Verilator (``sim_harness/`` of the deploy folder), behind a model of the DMA."""
+class SimTransport(_Transport):
+    """The stitched RTL under Verilator (``sim_harness/`` of the deploy folder), behind models of the DMA and
+    of the reset GPIO, with the block design's DMA limits (or the bitstream's, when ``dietsnn.hwh`` is there).
+
+    The model answers a transfer before the driver polls, so a transfer that has
+    not completed then never will: ``timeout_s`` is short."""
 
     name = "sim"
 
     def __init__(self, folder: str | Path, idle: float = 0.0, backpressure: float = 0.0, seed: int = 1,
-                 taps: bool = True):
+                 taps: bool = True, timeout_s: float = 0.5):
         self.harness = Harness(Path(folder) / "sim_harness")
+        hwh = (Path(folder) / BITFILE).with_suffix(".hwh")
+        limits = dma_limits(hwh) if hwh.is_file() else {"length_width": LENGTH_WIDTH, "addr_width": 64}
         self.memory = SimMemory()
-        self.sim_dma = SimAxiDma(self.memory, self.harness, idle=idle, backpressure=backpressure, seed=seed,
-                                 taps=taps)
-        self.dma = AxiDma(self.sim_dma)
-        self.dma.reset()
+        self.sim_dma = SimAxiDma(self.memory, self.harness, **limits, idle=idle, backpressure=backpressure,
+                                 seed=seed, taps=taps)
+        self.dma = AxiDma(self.sim_dma, timeout_s, **limits)
+        self.accel_reset = AccelReset(SimAxiGpio(self.sim_dma))
+        self.recover()
         self.network_id = self.harness.network_id
 
     @property
@@ -85,5 +114,5 @@ def make_transport(kind: str, folder: str | Path, **options):
     if kind == "pynq":
         return PynqTransport(folder, **{k: v for k, v in options.items() if k == "timeout_s"})
     if kind == "sim":
-        return SimTransport(folder, **{k: v for k, v in options.items() if k != "timeout_s"})
+        return SimTransport(folder, **options)
     raise TransportError(f"transport must be 'auto', 'pynq' or 'sim', not {kind!r}")

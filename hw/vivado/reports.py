@@ -1,4 +1,5 @@
-"""Vivado's own numbers: ``report_utilization`` and ``report_timing_summary`` text files -> ``build_report.json``.
+"""Vivado's own numbers: ``report_utilization`` and ``report_timing_summary`` text files, and the clock
+and timing gate ``implement.tcl`` reads back (``clock.txt``, ``timing_gate.txt``) -> ``build_report.json``.
 
 Both are Vivado's plain-text report formats as ``implement.tcl`` writes them
 (``report_utilization -file``, ``report_timing_summary -file``). The
@@ -16,11 +17,16 @@ import json
 import re
 from pathlib import Path
 
+from dietsnn.fsutil import atomic_write_text
+
 #: row label (without footnote star) -> our resource name
 _UTIL_ROWS = {"CLB LUTs": "LUT", "Slice LUTs": "LUT", "CLB Registers": "FF", "Slice Registers": "FF",
               "Block RAM Tile": "BRAM_TILE", "URAM": "URAM", "DSPs": "DSP"}
 UTILIZATION = "utilization.rpt"
 TIMING = "timing_summary.rpt"
+CLOCK = "clock.txt"  #: block_design.tcl / implement.tcl: requested_mhz, clk_wiz_freq_hz, accel_freq_hz, timing_*
+GATE = "timing_gate.txt"  #: implement.tcl: WNS_ns, TNS_ns, WHS_ns, THS_ns, allow_violation
+MEMORY_READ = "memory_files_read.txt"  #: implement.tcl: the $readmem files synthesis read (Synth 8-3876)
 BUILD_REPORT = "build_report.json"
 
 
@@ -133,9 +139,70 @@ def parse_timing_summary(text: str, source: str = "report_timing_summary") -> di
     return {**summary, "clocks": clocks, "met": met}
 
 
-def build_report(reports: str | Path, estimates: dict | None = None, **info) -> dict:
+def parse_key_values(text: str) -> dict:
+    """``key value`` lines (the files implement.tcl writes) -> ``{key: value}``; a key without a value
+    (a property Vivado did not have) maps to ``""``; the last line of a key counts."""
+    out = {}
+    for line in text.splitlines():
+        if line.strip():
+            key, _, value = line.strip().partition(" ")
+            out[key] = value.strip()
+    return out
+
+
+def _maybe_number(text: str):
+    try:
+        return _number(text)
+    except ValueError:
+        return text
+
+
+def _float(value) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if v > 0 else None
+
+
+def achieved_clock(reports: str | Path, requested_mhz: float, timing: dict | None = None) -> dict:
+    """The frequency the design runs at, read back from the design (``reports/clock.txt``), best source first:
+
+    1. the period of the routed design's clock at ``dietsnn_accel_0/ap_clk`` (else at the clocking
+       wizard's output): what timing was closed at, derived by Vivado from the PS reference and the PLL;
+    2. the clocking wizard's ``CONFIG.FREQ_HZ`` after the block design's parameter propagation;
+    3. a ``clk_out1*`` clock of the timing report's Clock Summary.
+
+    Raises ``ReportError`` when none is there: a build whose clock is unknown has no honest frame rate.
+    """
+    path = Path(reports) / CLOCK
+    values = parse_key_values(path.read_text()) if path.is_file() else {}
+    period = _float(values.get("timing_period_ns"))
+    if period:
+        mhz, source = 1e3 / period, f"routed design: clock {values.get('timing_clock', '?')}, period {period:g} ns"
+    elif _float(values.get("accel_freq_hz")) or _float(values.get("clk_wiz_freq_hz")):
+        hz = _float(values.get("accel_freq_hz")) or _float(values.get("clk_wiz_freq_hz"))
+        mhz, source = hz / 1e6, "block design: CONFIG.FREQ_HZ of the accelerator's clock after validation"
+    else:
+        wiz = [c for c in (timing or {}).get("clocks", []) if c["name"].startswith("clk_out1")]
+        if not wiz:
+            raise ReportError(f"{path}: no clock read back from the design (no timing_period_ns, accel_freq_hz or "
+                              "clk_wiz_freq_hz), and no clk_out1 clock in the timing report")
+        mhz, source = float(wiz[0]["frequency_mhz"]), f"timing report: clock {wiz[0]['name']}"
+    return {"requested_mhz": float(requested_mhz), "achieved_mhz": round(mhz, 6), "source": source,
+            "deviation_percent": round(100.0 * (mhz - requested_mhz) / requested_mhz, 4),
+            "read_back": values}
+
+
+def build_report(reports: str | Path, estimates: dict | None = None, requested_mhz: float | None = None,
+                 **info) -> dict:
     """``build_report.json``'s content from ``reports/{utilization,timing_summary}.rpt`` (and the design's
-    estimates from report.json, for comparison); ``info`` adds board, part, clock and the like."""
+    estimates from report.json, for comparison); ``info`` adds board, part and the like.
+
+    With ``requested_mhz``, ``clock`` is the frequency read back from the design (``achieved_clock``) and
+    ``clock_mhz`` the achieved one, which the driver and the notebook use; ``timing_gate`` is what
+    implement.tcl decided on (``timing_gate.txt``), ``memory_files_read`` the files synthesis read.
+    """
     reports = Path(reports)
     paths = {name: reports / name for name in (UTILIZATION, TIMING)}
     for name, path in paths.items():
@@ -145,6 +212,16 @@ def build_report(reports: str | Path, estimates: dict | None = None, **info) -> 
     timing = parse_timing_summary(paths[TIMING].read_text(errors="replace"), str(paths[TIMING]))
     report = {**info, "timing": timing, "timing_met": timing["met"], "utilization": util,
               "reports": {k: str(p) for k, p in paths.items()}}
+    if requested_mhz is not None:
+        report["clock"] = achieved_clock(reports, requested_mhz, timing)
+        report["clock_mhz"] = report["clock"]["achieved_mhz"]
+    gate = reports / GATE
+    if gate.is_file():
+        report["timing_gate"] = {k: _maybe_number(v) for k, v in parse_key_values(gate.read_text()).items()}
+    mem = reports / MEMORY_READ
+    if mem.is_file():
+        report["memory_files_read"] = sorted({Path(line.strip()).name for line in mem.read_text().splitlines()
+                                              if line.strip()})
     if estimates:
         report["estimates"] = {r: {"estimate": int(v), "vivado": util[r]["used"] if r in util else None}
                                for r, v in estimates.items()}
@@ -153,5 +230,5 @@ def build_report(reports: str | Path, estimates: dict | None = None, **info) -> 
 
 def write_build_report(reports: str | Path, out: str | Path, **kwargs) -> dict:
     report = build_report(reports, **kwargs)
-    Path(out).write_text(json.dumps(report, indent=2) + "\n")
+    atomic_write_text(out, json.dumps(report, indent=2) + "\n")
     return report

@@ -6,17 +6,22 @@ by ``dietsnn stitch``) and writes into ``BUILD/bitstream/``:
 * ``build.tcl``: the whole Vivado flow (sources the three below);
 * ``project.tcl``: ``create_project`` for the board's part and board part,
   every file of ``BUILD/rtl`` (and the Verilog of the HLS layers);
-* ``block_design.tcl``: PS with the board preset, PL clock at ``clock_mhz``,
-  ``axi_dma_0`` (simple mode), ``dietsnn_accel_0``, interconnects, interrupts,
-  addresses, ``validate_bd_design``, ``make_wrapper``;
-* ``implement.tcl``: synthesis, implementation, bitstream, utilization and
-  timing reports, ``BUILD/deploy/dietsnn.{bit,hwh}``;
+* ``block_design.tcl``: PS with the board preset, a clocking wizard making
+  ``clock_mhz`` from the PS's 100 MHz reference (as FINN's shell), ``axi_dma_0``
+  (simple mode), ``dietsnn_accel_0``, its software reset (``accel_reset_gpio`` on
+  ``accel_reset/aux_reset_in``), interconnects, addresses, no interrupts,
+  ``validate_bd_design``, the achieved clock read back, ``make_wrapper``;
+* ``implement.tcl``: strategies, synthesis (memory-file messages are errors:
+  ``synth_pre.tcl``), place and route, reports, the timing gate (no bitstream when
+  WNS or WHS < 0 unless ``allow_timing_violation``), bitstream,
+  ``BUILD/deploy/dietsnn.{bit,hwh}``;
+* ``synth_pre.tcl``: the pre-synthesis hook of ``synth_1``;
 * ``dietsnn_accel_bd.v``: the Verilog face of ``dietsnn_accel`` that the
   block design references;
 * ``run_vivado.sh``: Vitis HLS for each HLS layer (``IMPL=hls``), then Vivado.
 
 Each HLS layer's own ``hls_synth.tcl`` is written by its node's code
-generation (``hw/finn_ops/hls_codegen.py``) into ``BUILD/ip/<layer>/``.
+generation (``hw/hls_gen.py``) into ``BUILD/ip/<layer>/``.
 Nothing here runs a vendor tool.
 """
 
@@ -27,15 +32,22 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
+from dietsnn.artifacts import Stitched
+from dietsnn.fsutil import atomic_write_text
 
 from ..boards import Board
-from ..finn_ops.hls_codegen import HLS_TCL, hls_project
+from ..hls_gen import HLS_TCL, hls_project
+from ..templating import render
 from .tools import SUPPORTED_VERSIONS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "vivado"
 FOLDER = "bitstream"  #: BUILD/bitstream
-TCL_SCRIPTS = ("build.tcl", "project.tcl", "block_design.tcl", "implement.tcl")
+TCL_SCRIPTS = ("build.tcl", "project.tcl", "block_design.tcl", "implement.tcl", "synth_pre.tcl")
+#: implementation strategies (implement.tcl): finn-plus's PERFORMANCE_BEST directives, Vivado's named
+#: performance strategies, Vivado's defaults
+STRATEGIES = ("explore", "performance", "default")
+#: AXI DMA c_sg_length_width: one simple-mode transfer moves at most 2**26 - 1 bytes (PG021's maximum)
+DMA_LENGTH_WIDTH = 26
 WRAPPER = "dietsnn_accel_bd.v"
 RUN_SCRIPT = "run_vivado.sh"
 ACCEL_PARAMETERS = ("IN_WIDTH", "OUT_WIDTH", "AXIS_IN_WIDTH", "AXIS_OUT_WIDTH", "IN_BEATS", "OUT_BEATS", "BATCHES",
@@ -75,28 +87,13 @@ class VivadoScripts:
         return self.tcl_files() + [self.folder / WRAPPER, self.run_script]
 
 
-def _tcl(value) -> str:
-    """A TCL word in braces."""
-    return "{" + str(value) + "}"
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["tcl"] = _tcl
-    return env
-
-
 def load_stitched(build: str | Path) -> dict:
     """``BUILD/stitched.json`` with the fields the scripts need, else an error naming what is missing."""
     path = Path(build) / "stitched.json"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no stitched design (run `dietsnn stitch {build}` first)")
-    meta = json.loads(path.read_text())
-    for key in ("sources", "mem_files", "nodes", "accel"):
-        if key not in meta:
-            raise KeyError(f"{path}: no {key!r} field (stitched by an older version? run `dietsnn stitch` again)")
-    params = meta["accel"].get("parameters", {})
+    meta = Stitched.load(path).to_dict()  # every field checked; the error names the file and the field
+    params = meta["accel"]["parameters"]
     missing = [p for p in ACCEL_PARAMETERS if p not in params]
     if missing:
         raise KeyError(f"{path}: accel.parameters lacks {', '.join(missing)}")
@@ -124,7 +121,7 @@ def dma_config(board: Board, params: dict) -> dict:
     """AXI DMA widths: memory side at least 32 bits (and the stream's width), 64-bit addresses on Zynq UltraScale+,
     byte realignment (DRE, available up to 64-bit streams) so buffers need no alignment beyond a byte."""
     ain, aout = int(params["AXIS_IN_WIDTH"]), int(params["AXIS_OUT_WIDTH"])
-    return {"addr_width": 64 if board.family == "zynq_us+" else 32,
+    return {"addr_width": 64 if board.family == "zynq_us+" else 32, "length_width": DMA_LENGTH_WIDTH,
             "mm2s_mm_width": max(32, ain), "s2mm_mm_width": max(32, aout),
             "mm2s_dre": int(ain <= 64), "s2mm_dre": int(aout <= 64)}
 
@@ -138,9 +135,12 @@ def _param_values(params: dict) -> list[tuple[str, str]]:
 
 
 def write_scripts(build: str | Path, board: Board, clock_mhz: float, impl: str = "rtl",
-                  jobs: int | None = None) -> VivadoScripts:
+                  jobs: int | None = None, strategy: str = "explore",
+                  allow_timing_violation: bool = False) -> VivadoScripts:
     """Render every script for ``build`` (already stitched) into ``BUILD/bitstream``; returns what was written."""
     build = Path(build)
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)}, not {strategy!r}")
     if board.board_part is None:
         raise ValueError(f"board {board.name}: FINN's Zynq shell template has no board part for it, so the "
                          "processing system cannot be configured from a board preset")
@@ -158,12 +158,12 @@ def write_scripts(build: str | Path, board: Board, clock_mhz: float, impl: str =
     ctx = dict(board=board, clock_mhz=f"{float(clock_mhz):g}", impl=impl, p=params, params=_param_values(params),
                dma=dma_config(board, params), zynq_us=board.family == "zynq_us+", sources=meta["sources"],
                mem_files=meta["mem_files"], hls_layers=hls, jobs=int(jobs) if jobs else None,
-               versions=" or ".join(SUPPORTED_VERSIONS))
-    env = _environment()
-    for name in TCL_SCRIPTS:
-        (folder / name).write_text(env.get_template(f"{name}.j2").render(**ctx))
-    (folder / WRAPPER).write_text(env.get_template(f"{WRAPPER}.j2").render(**ctx))
+               versions=" or ".join(SUPPORTED_VERSIONS), strategy=strategy,
+               allow_timing_violation=bool(allow_timing_violation))
+    for name in TCL_SCRIPTS:  # hw/templates/vivado, rendered by the one environment (hw.templating)
+        atomic_write_text(folder / name, render(f"vivado/{name}.j2", **ctx))
+    atomic_write_text(folder / WRAPPER, render(f"vivado/{WRAPPER}.j2", **ctx))
     run = folder / RUN_SCRIPT
-    run.write_text(env.get_template(f"{RUN_SCRIPT}.j2").render(**ctx))
+    atomic_write_text(run, render(f"vivado/{RUN_SCRIPT}.j2", **ctx))
     run.chmod(run.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return VivadoScripts(folder, hls)

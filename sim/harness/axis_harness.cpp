@@ -11,7 +11,21 @@
 // usage: dietsnn_sim --in IN.bin --out OUT.bin --frames N [--batch B]
 //                    [--idle P] [--backpressure P] [--seed S] [--stats S.json]
 //                    [--taps TAPS.bin] [--mem-dir DIR] [--max-stall CYCLES]
+//        dietsnn_sim --in IN.bin --out OUT.bin --transfers LIST.txt [--idle P] [--backpressure P]
+//                    [--seed S] [--stats S.json] [--taps TAPS.bin] [--mem-dir DIR] [--max-stall CYCLES]
 // exit status: 0 ok, 1 usage or file error, 3 protocol error (TLAST), 4 stall
+//
+// Transfer mode (--transfers, for the DMA model of dietsnn/sim_dma.py): the accelerator keeps its state
+// across a sequence of DMA transfers, one per line of LIST: "RESET IN_BYTES IN_TLAST OUT_CAPACITY".
+// RESET > 0 holds ap_rst_n low for that many cycles first (the software reset); the MM2S side then sends
+// IN_BYTES (any whole number of beats, not necessarily whole frames), with TLAST on the last beat when
+// IN_TLAST is 1 (0: a transfer the DMA broke off, e.g. on a memory slave error), while the
+// S2MM side accepts up to OUT_CAPACITY bytes and completes at the first output TLAST. A transfer ends
+// when both sides are done, or when nothing moves for --max-stall cycles; what is left in the
+// accelerator stays there for the next transfer, as on the board. IN.bin holds the transfers' input
+// bytes one after the other, OUT.bin gets the bytes received; the stats list per transfer the bytes
+// sent and received, whether TLAST ended the receive side, and how it ended: "ok" (both sides done),
+// "s2mm_full" (OUT_CAPACITY received without TLAST: the DMA's DMAIntErr), "stall" (no progress).
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
@@ -82,8 +96,87 @@ static void die(int code, const char* msg) {
     std::exit(code);
 }
 
+struct Transfer {
+    long reset, in_bytes, in_tlast, out_capacity;  // from the list
+    long sent = 0, received = 0;         // what happened
+    bool tlast = false;
+    const char* status = "";
+    uint64_t cycles = 0;
+};
+
+// Transfer mode: see the header. Returns the exit status.
+static int run_transfers(Vdietsnn_accel* top, std::vector<Tap>& taps, const std::vector<uint8_t>& in,
+                         std::vector<Transfer>& list, std::vector<uint8_t>& out, long max_stall, double p_idle,
+                         double p_bp, std::mt19937_64& rng) {
+    std::uniform_real_distribution<double> uni(0.0, 1.0);
+    const int in_beat_bytes = AXIS_IN_WIDTH / 8, out_beat_bytes = AXIS_OUT_WIDTH / 8;
+    auto tick = [&]() {
+        top->ap_clk = 0;
+        top->eval();
+        sample_taps(top->rootp, taps);
+        top->ap_clk = 1;
+        top->eval();
+    };
+    std::vector<uint8_t> beat(static_cast<std::size_t>(out_beat_bytes));
+    std::size_t in_pos = 0;
+    for (auto& t : list) {
+        if (t.reset > 0) {
+            top->ap_rst_n = 0;
+            top->s_axis_0_tvalid = 0;
+            top->m_axis_0_tready = 0;
+            for (long i = 0; i < t.reset; ++i) tick();
+            top->ap_rst_n = 1;
+        }
+        const long in_beats = t.in_bytes / in_beat_bytes, out_beats = t.out_capacity / out_beat_bytes;
+        long in_beat = 0, out_beat = 0;
+        bool presenting = false, s2mm_done = out_beats == 0;
+        uint64_t cycle = 0, last_progress = 0;
+        while (!(in_beat == in_beats && s2mm_done)) {
+            if (!presenting && in_beat < in_beats && !(p_idle > 0 && uni(rng) < p_idle)) presenting = true;
+            top->s_axis_0_tvalid = presenting;
+            if (presenting) {
+                set_bytes(top->s_axis_0_tdata, &in[in_pos + static_cast<std::size_t>(in_beat) * in_beat_bytes],
+                          in_beat_bytes);
+                top->s_axis_0_tlast = t.in_tlast && in_beat == in_beats - 1;
+            }
+            top->m_axis_0_tready = !s2mm_done && !(p_bp > 0 && uni(rng) < p_bp);
+            top->ap_clk = 0;
+            top->eval();
+            bool in_fire = top->s_axis_0_tvalid && top->s_axis_0_tready;
+            bool out_fire = top->m_axis_0_tvalid && top->m_axis_0_tready;
+            if (out_fire) {
+                get_bytes(top->m_axis_0_tdata, beat.data(), out_beat_bytes);
+                out.insert(out.end(), beat.begin(), beat.end());
+                ++out_beat;
+                if (top->m_axis_0_tlast) {
+                    t.tlast = true;
+                    s2mm_done = true;
+                } else if (out_beat == out_beats) {
+                    s2mm_done = true;  // the buffer is full without TLAST: DMAIntErr, the channel halts
+                }
+            }
+            sample_taps(top->rootp, taps);
+            top->ap_clk = 1;
+            top->eval();
+            if (in_fire) { ++in_beat; presenting = false; }
+            if (in_fire || out_fire) last_progress = cycle;
+            ++cycle;
+            if (cycle - last_progress > static_cast<uint64_t>(max_stall)) break;
+        }
+        top->s_axis_0_tvalid = 0;
+        top->m_axis_0_tready = 0;
+        t.sent = in_beat * in_beat_bytes;
+        t.received = out_beat * out_beat_bytes;
+        t.cycles = cycle;
+        bool full = out_beats > 0 && out_beat == out_beats && !t.tlast;
+        t.status = (in_beat == in_beats && s2mm_done) ? (full ? "s2mm_full" : "ok") : (full ? "s2mm_full" : "stall");
+        in_pos += static_cast<std::size_t>(t.in_bytes);
+    }
+    return 0;
+}
+
 int main(int argc, char** argv) {
-    std::string in_path, out_path, stats_path, taps_path, mem_dir;
+    std::string in_path, out_path, stats_path, taps_path, mem_dir, transfers_path;
     long frames = -1, batch = 0, max_stall = 2000000;
     double p_idle = 0.0, p_bp = 0.0;
     unsigned seed = 1;
@@ -104,7 +197,75 @@ int main(int argc, char** argv) {
         else if (a == "--taps") taps_path = val();
         else if (a == "--mem-dir") mem_dir = val();
         else if (a == "--max-stall") max_stall = std::atol(val().c_str());
+        else if (a == "--transfers") transfers_path = val();
         else die(1, ("unknown argument " + a).c_str());
+    }
+    if (!transfers_path.empty()) {
+        if (in_path.empty() || out_path.empty()) die(1, "need --in FILE --out FILE --transfers LIST");
+        std::vector<Transfer> list;
+        long total = 0;
+        {
+            FILE* f = std::fopen(transfers_path.c_str(), "r");
+            if (!f) die(1, ("cannot read " + transfers_path).c_str());
+            long r, n_in, last, n_out;
+            while (std::fscanf(f, "%ld %ld %ld %ld", &r, &n_in, &last, &n_out) == 4) {
+                if (r < 0 || n_in < 0 || n_out < 0 || n_in % (AXIS_IN_WIDTH / 8) || n_out % (AXIS_OUT_WIDTH / 8)) {
+                    std::fclose(f);
+                    die(1, (transfers_path + ": a transfer needs RESET >= 0 and whole beats of input and output").c_str());
+                }
+                Transfer t;
+                t.reset = r; t.in_bytes = n_in; t.in_tlast = last; t.out_capacity = n_out;
+                list.push_back(t);
+                total += n_in;
+            }
+            std::fclose(f);
+        }
+        std::vector<uint8_t> in(static_cast<std::size_t>(total));
+        FILE* f = std::fopen(in_path.c_str(), "rb");
+        if (!f) die(1, ("cannot read " + in_path).c_str());
+        std::size_t got = std::fread(in.data(), 1, in.size(), f);
+        int extra = std::fgetc(f);
+        std::fclose(f);
+        if (got != in.size() || extra != EOF) die(1, (in_path + ": not the transfers' input bytes").c_str());
+        if (!mem_dir.empty() && chdir(mem_dir.c_str()) != 0) die(1, ("cannot enter " + mem_dir).c_str());
+        auto ctx = std::make_unique<VerilatedContext>();
+        auto top = std::make_unique<Vdietsnn_accel>(ctx.get());
+        auto taps = make_taps();
+        std::mt19937_64 rng(seed);
+        top->ap_rst_n = 0;
+        top->s_axis_0_tvalid = 0;
+        top->m_axis_0_tready = 0;
+        for (int i = 0; i < 8; ++i) {
+            top->ap_clk = 0; top->eval();
+            top->ap_clk = 1; top->eval();
+        }
+        top->ap_rst_n = 1;
+        std::vector<uint8_t> out;
+        run_transfers(top.get(), taps, in, list, out, max_stall, p_idle, p_bp, rng);
+        top->final();
+        FILE* o = std::fopen(out_path.c_str(), "wb");
+        if (!o || std::fwrite(out.data(), 1, out.size(), o) != out.size()) die(1, ("cannot write " + out_path).c_str());
+        std::fclose(o);
+        if (!stats_path.empty()) {
+            FILE* st = std::fopen(stats_path.c_str(), "w");
+            if (!st) die(1, ("cannot write " + stats_path).c_str());
+            std::fprintf(st, "{\"transfers\": [");
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                const Transfer& t = list[i];
+                std::fprintf(st, "%s{\"sent\": %ld, \"received\": %ld, \"tlast\": %s, \"status\": \"%s\", "
+                             "\"cycles\": %" PRIu64 "}", i ? ", " : "", t.sent, t.received, t.tlast ? "true" : "false",
+                             t.status, t.cycles);
+            }
+            std::fprintf(st, "]}\n");
+            std::fclose(st);
+        }
+        if (!taps_path.empty()) {
+            FILE* t = std::fopen(taps_path.c_str(), "wb");
+            if (!t) die(1, ("cannot write " + taps_path).c_str());
+            for (auto& tap : taps) std::fwrite(tap.counts.data(), sizeof(uint64_t), tap.counts.size(), t);
+            std::fclose(t);
+        }
+        return 0;
     }
     if (in_path.empty() || out_path.empty() || frames < 0) die(1, "need --in FILE --out FILE --frames N");
     if (batch <= 0) batch = frames > 0 ? frames : 1;

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from deploy.dietsnn_driver import Accelerator, InputError, NetworkMismatchError, TransportError
-from dietsnn.axi_dma import S2MM_DMASR, SR_INT_ERR
+from dietsnn.axi_dma import S2MM_DMASR, S2MM_LENGTH, SR_IDLE, SR_INT_ERR
 from dietsnn.ref import run_network
 
 
@@ -41,6 +41,7 @@ def test_throughput_test_reports_simulated_frame_rate(acc):
     sim = perf["simulated"]
     assert perf["transport"] == "sim" and perf["frames"] == 12
     assert sim["clock_mhz"] == 200.0 and sim["latency_cycles"] > sim["cycles_per_frame"] > 0
+    assert sim["clock_source"] == "target of the build; no bitstream report (report.json)"
     assert sim["fps_at_clock"] == pytest.approx(200e6 / sim["cycles_per_frame"])
 
 
@@ -95,27 +96,66 @@ def test_missing_deploy_files_are_named(tmp_path):
         Accelerator(tmp_path, transport="sim")
 
 
-def test_receive_buffer_too_small_is_a_dma_error(acc, fmnist_test_images):
-    """The DMA register path both transports share: an S2MM transfer shorter than the output is PG021's
-    DMAIntErr, reported by name."""
-    frames = acc.pack(fmnist_test_images[0][:2])
+def _start(acc, frames: np.ndarray, out_bytes: int):
+    """One batch through the DMA registers directly (no driver, no recovery); returns the receive buffer. The
+    simulated DMA has finished the transfer when this returns."""
     inbuf = acc.transport.allocate(frames.shape, np.uint8)
-    outbuf = acc.transport.allocate((2, acc.out_frame_bytes), np.uint8)
+    outbuf = acc.transport.allocate((out_bytes,), np.uint8)
     inbuf[:] = frames
-    acc.transport.dma.start(inbuf.physical_address, frames.size, outbuf.physical_address, acc.out_frame_bytes)
+    acc.transport.dma.start(inbuf.physical_address, frames.size, outbuf.physical_address, out_bytes)
+    return outbuf
+
+
+def test_receive_buffer_too_small_leaves_the_accelerator_out_of_step_until_it_is_reset(acc, fmnist_test_images):
+    """PG021's DMAIntErr when the S2MM buffer is shorter than the output; the outputs it did not take stay in the
+    accelerator (the simulation keeps its state across transfers, as the hardware), so after resetting the DMA
+    alone the next batch receives the broken batch's last frame; the accelerator's reset (GPIO) cures it."""
+    sim = acc.transport.sim_dma
+    images = fmnist_test_images[0][:4]
+    golden = run_network(acc.network, images).scores
+    frames = acc.pack(images)
+    _start(acc, frames[:2], acc.out_frame_bytes)
     with pytest.raises(TransportError, match=r"S2MM channel error: DMAIntErr"):
         acc.transport.dma.wait()
-    assert acc.transport.sim_dma.read(S2MM_DMASR) & SR_INT_ERR
-    acc.transport.dma.reset()
-    assert np.array_equal(acc.scores(fmnist_test_images[0][:1]),
-                          run_network(acc.network, fmnist_test_images[0][:1]).scores)
+    assert sim.read(S2MM_DMASR) & SR_INT_ERR
+    acc.transport.dma.reset()  # the DMA only
+    out = _start(acc, frames[2:4], 2 * acc.out_frame_bytes)
+    assert sim.read(S2MM_DMASR) & SR_IDLE and sim.read(S2MM_LENGTH) == acc.out_frame_bytes, \
+        "the old batch's TLAST ended the new receive transfer after one frame"
+    assert np.array_equal(acc.unpack(np.array(out[:acc.out_frame_bytes])[None]), golden[1:2]), \
+        "what came back is frame 2 of the broken batch"
+    acc.transport.recover()  # accelerator held in reset while the DMA resets
+    assert np.array_equal(acc.scores(images), golden)
+    assert sim.history == [], "clean again: back to the fast path"
 
 
-def test_partial_frame_transfer_is_refused(acc):
-    buf = acc.transport.allocate((acc.in_frame_bytes + 1,), np.uint8)
-    out = acc.transport.allocate((acc.out_frame_bytes,), np.uint8)
-    with pytest.raises(TransportError, match="not whole frames"):
-        acc.transport.dma.start(buf.physical_address, buf.size, out.physical_address, out.size)
+def test_the_driver_recovers_from_an_injected_dma_error(acc, fmnist_test_images):
+    """A memory slave error cuts the send transfer in the middle of the second frame (MM2S DMASlvErr): the driver
+    resets the accelerator and the DMA and says so; the next call gives the reference's scores, and the
+    simulation ran the cut frame, the reset and the new batch in one piece of RTL time."""
+    images = fmnist_test_images[0][:6]
+    golden = run_network(acc.network, images).scores
+    acc.transport.sim_dma.inject_mm2s_slave_error(after_bytes=acc.in_frame_bytes + acc.in_frame_bytes // 2)
+    with pytest.raises(TransportError, match=r"AXI DMA MM2S channel error: DMASlvErr \(memory slave error\) .*; the "
+                                             r"accelerator and the DMA were reset, the next call starts clean"):
+        acc.scores(images[:3])
+    history = acc.transport.sim_dma.history
+    assert len(history) == 1 and history[0].data.size == acc.in_frame_bytes + acc.in_frame_bytes // 2
+    assert np.array_equal(acc.scores(images[3:6]), golden[3:6])
+    assert acc.transport.sim_dma.history == []
+    assert np.array_equal(acc.scores(images[:2]), golden[:2])
+
+
+def test_a_transfer_of_part_of_a_frame_times_out_and_recover_cures_it(acc, fmnist_test_images):
+    """Not whole frames: the accelerator waits for the rest of the frame, the receive channel never completes
+    (the driver's timeout); after the reset, whole batches come out right."""
+    images = fmnist_test_images[0][:2]
+    frames = acc.pack(images)
+    _start(acc, frames[0, : acc.in_frame_bytes // 2], acc.out_frame_bytes)
+    with pytest.raises(TransportError, match=r"AXI DMA S2MM transfer did not complete in 0\.5 s"):
+        acc.transport.dma.wait()
+    acc.transport.recover()
+    assert np.array_equal(acc.scores(images), run_network(acc.network, images).scores)
 
 
 def test_deploy_folder_runs_without_torch_finn_or_brevitas(fmnist_deploy, fmnist_test_images, tmp_path):
