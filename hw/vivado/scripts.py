@@ -32,7 +32,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from dietsnn.artifacts import Stitched
+from dietsnn.artifacts import ACCEL_PARAMETERS, Stitched
 from dietsnn.fsutil import atomic_write_text
 
 from ..boards import Board
@@ -50,8 +50,6 @@ STRATEGIES = ("explore", "performance", "default")
 DMA_LENGTH_WIDTH = 26
 WRAPPER = "dietsnn_accel_bd.v"
 RUN_SCRIPT = "run_vivado.sh"
-ACCEL_PARAMETERS = ("IN_WIDTH", "OUT_WIDTH", "AXIS_IN_WIDTH", "AXIS_OUT_WIDTH", "IN_BEATS", "OUT_BEATS", "BATCHES",
-                    "NETWORK_ID")
 
 
 @dataclass(frozen=True)
@@ -88,16 +86,12 @@ class VivadoScripts:
 
 
 def load_stitched(build: str | Path) -> dict:
-    """``BUILD/stitched.json`` with the fields the scripts need, else an error naming what is missing."""
+    """``BUILD/stitched.json`` checked field by field (``dietsnn.artifacts.Stitched``: errors name the file and
+    the field), as the dictionary the scripts are rendered from."""
     path = Path(build) / "stitched.json"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no stitched design (run `dietsnn stitch {build}` first)")
-    meta = Stitched.load(path).to_dict()  # every field checked; the error names the file and the field
-    params = meta["accel"]["parameters"]
-    missing = [p for p in ACCEL_PARAMETERS if p not in params]
-    if missing:
-        raise KeyError(f"{path}: accel.parameters lacks {', '.join(missing)}")
-    return meta
+    return Stitched.load(path).to_dict()
 
 
 def hls_layers(build: str | Path, meta: dict) -> tuple:
