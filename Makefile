@@ -16,6 +16,7 @@ FPS       ?= 50000
 CLOCK_MHZ ?= 200
 IMPL      ?= rtl
 SIZE_FIFOS ?= 3
+BITSTREAM_FLAGS ?=  # e.g. --strategy performance --allow-timing-violation
 
 .PHONY: help setup test test-fast demo train export evaluate compile estimate stitch sim deploy bitstream bench bench-train bench-lowering bench-blocks bench-network clean
 
@@ -53,7 +54,7 @@ deploy: stitch  ## BUILD/deploy: driver, notebook, network and the Verilator mod
 	$(ENV) dietsnn deploy $(BUILD)
 
 bitstream:  ## BUILD/deploy/dietsnn.{bit,hwh} for BOARD (IMPL=rtl|hls); without Vivado: all sources + TCL, then a clear stop
-	$(ENV) dietsnn bitstream $(RUN) --board $(BOARD) --fps $(FPS) --clock-mhz $(CLOCK_MHZ) --impl $(IMPL) --size-fifos $(SIZE_FIFOS) --out $(BUILD)
+	$(ENV) dietsnn bitstream $(RUN) --board $(BOARD) --fps $(FPS) --clock-mhz $(CLOCK_MHZ) --impl $(IMPL) --size-fifos $(SIZE_FIFOS) --out $(BUILD) $(BITSTREAM_FLAGS)
 
 train:  ## train CONFIG (default fmnist) into OUT (default runs/CONFIG): ANN twin -> conversion -> DIET-SNN
 	$(ENV) dietsnn train --config $(CONFIG) --out $(OUT)
