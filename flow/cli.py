@@ -117,14 +117,15 @@ def _build_folder(build: str | Path, what: str = "build") -> Path:
 
 def cmd_train(a) -> int:
     from quant_train.config import load_config
+    from quant_train.distributed import is_main_process
     from quant_train.report import write_metrics
-    from quant_train.train import init_distributed, train
+    from quant_train.train import train
 
-    cfg = load_config(a.config)
+    cfg = None if a.resume and a.config is None else load_config(a.config or "fmnist")
     st = train(cfg, a.out, epochs=a.epochs, limit_train=a.limit_train, limit_test=a.limit_test,
-               resume=a.resume, data_dir=a.data_dir)
-    if init_distributed().main and not a.no_report:
-        m = write_metrics(a.out, limit=a.limit_test, data_dir=a.data_dir)
+               resume=a.resume, data_dir=a.data_dir, device=a.device)
+    if is_main_process() and not a.no_report:
+        m = write_metrics(a.out, limit=a.limit_test, data_dir=a.data_dir, device=a.device)
         print(f"{a.out}: ANN twin {st.ann_accuracy:.4f}, SNN (PyTorch) {m['snn_accuracy']:.4f}, "
               f"integer {m['integer_accuracy']:.4f} on {m['images']} test images; "
               f"PyTorch == golden on {m['golden_agreement']['identical_scores']}/{m['images']}")
@@ -304,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True)
 
     t = sub.add_parser("train", help="ANN twin -> conversion -> DIET-SNN fine-tuning, then reports")
-    t.add_argument("--config", default="fmnist", help="config name or YAML path (default fmnist)")
+    t.add_argument("--config", help="config name or YAML path (default fmnist; with --resume, the run's own)")
     t.add_argument("--out", type=folder_out, required=True,
                    help="run folder (checkpoint, network.snn.npz, metrics.json)")
     t.add_argument("--epochs", type=positive_int, help="override the epochs of both phases (>= 1)")
@@ -313,6 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--data-dir", help="dataset folder (default: the dataset's standard location)")
     t.add_argument("--resume", action="store_true", help="continue from RUN/checkpoint.pt")
     t.add_argument("--no-report", action="store_true", help="skip export and metrics.json")
+    t.add_argument("--device", default="auto",
+                   help="auto (CUDA when present, default), cpu, cuda (under torchrun: GPU LOCAL_RANK) or cuda:N")
     t.set_defaults(fn=cmd_train)
 
     e = sub.add_parser("export", help="write RUN/network.snn.npz and RUN/model.qonnx.onnx")

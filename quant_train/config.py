@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,9 +36,24 @@ class LayerSpec:
     kind: LayerKind  #: conv, pool or dense
     out: int = 0  #: output channels (conv) or features (dense); unused for pool
     kernel: int = 3  #: square kernel size (conv, pool)
-    stride: int = 1  #: stride (conv); pool stride equals its kernel
+    stride: int = 0  #: stride (conv, pool); 0 = the default: 1 for conv, the kernel for pool
     pad: int = -1  #: symmetric zero padding (conv); -1 means kernel // 2
     dropout: float = 0.0  #: dropout before this layer (mask shared over timesteps)
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", LayerKind(self.kind))
+        if self.kind != LayerKind.POOL and self.out < 1:
+            raise ValueError(f"a {self.kind.value} layer needs out >= 1 (channels or features), not {self.out!r}")
+        if self.kernel < 1:
+            raise ValueError(f"kernel must be >= 1, not {self.kernel!r}")
+        if self.stride < 0:
+            raise ValueError(f"stride must be >= 1 (or 0 for the default), not {self.stride!r}")
+        if self.stride == 0:
+            object.__setattr__(self, "stride", self.kernel if self.kind == LayerKind.POOL else 1)
+        if self.pad < -1:
+            raise ValueError(f"pad must be >= 0 (or -1 for kernel // 2), not {self.pad!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), not {self.dropout!r}")
 
 
 @dataclass(frozen=True)
@@ -69,14 +85,33 @@ class Config:
     workers: int = 0  #: DataLoader workers
 
     def __post_init__(self):
+        object.__setattr__(self, "dataset", Dataset(self.dataset))
+        object.__setattr__(self, "layers", tuple(self.layers))
         if not 1 <= self.T <= 16:
             raise ValueError(f"T must be in 1..16, not {self.T!r}")
         if not 2 <= self.weight_bits <= 8:
             raise ValueError(f"weight_bits must be in 2..8, not {self.weight_bits!r}")
+        if not 1 <= self.input_bits <= 8:
+            raise ValueError(f"input_bits must be in 1..8 (images are uint8), not {self.input_bits!r}")
+        if not 1 <= self.act_bits <= 8:
+            raise ValueError(f"act_bits must be in 1..8, not {self.act_bits!r}")
         if not self.layers or self.layers[0].kind != LayerKind.CONV:
             raise ValueError("layers must start with a conv layer (the input LIF layer)")
         if self.layers[-1].kind != LayerKind.DENSE:
             raise ValueError("layers must end with a dense layer (the output accumulator)")
+        for name in ("batch_size", "ann_epochs", "snn_epochs", "convert_batches"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, not {getattr(self, name)!r}")
+        if self.workers < 0:
+            raise ValueError(f"workers must be >= 0, not {self.workers!r}")
+        for name in ("ann_lr", "snn_lr", "snn_param_lr", "surrogate_alpha"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v > 0):
+                raise ValueError(f"{name} must be a finite number > 0, not {v!r}")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise ValueError(f"weight_decay must be a finite number >= 0, not {self.weight_decay!r}")
+        if not 0.0 < self.percentile <= 100.0:
+            raise ValueError(f"percentile must be in (0, 100], not {self.percentile!r}")
         if not 0.0 <= self.initial_leak_shift <= 15.0:
             raise ValueError(f"initial_leak_shift must be in 0..15, not {self.initial_leak_shift!r}")
 
@@ -90,6 +125,24 @@ class Config:
         return d
 
 
+_SCALARS = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,), "str | None": (str, type(None))}
+
+
+def _typed(value, annotation: str, where: str):
+    """``value`` checked against a field's annotation (YAML gives ints, floats, bools and strings)."""
+    expected = _SCALARS.get(annotation)
+    if expected is None:
+        return value
+    if isinstance(value, bool) and bool not in expected:  # YAML's `yes` is not a number
+        ok = False
+    else:
+        ok = isinstance(value, expected)
+    if not ok:
+        raise ValueError(f"{where}: expected {annotation.replace(' | None', ' or null')}, "
+                         f"got {type(value).__name__} {value!r}")
+    return float(value) if annotation == "float" else value
+
+
 def _build(cls, data: dict, where: str):
     if not isinstance(data, dict):
         raise ValueError(f"{where}: expected a mapping, got {type(data).__name__}")
@@ -100,7 +153,7 @@ def _build(cls, data: dict, where: str):
     kw = {}
     for key, value in data.items():
         if key == "layers":
-            if not isinstance(value, list):
+            if not isinstance(value, (list, tuple)):
                 raise ValueError(f"{where}.layers: expected a list")
             value = tuple(_build(LayerSpec, v, f"{where}.layers[{i}]") for i, v in enumerate(value))
         elif key == "kind":
@@ -113,10 +166,14 @@ def _build(cls, data: dict, where: str):
                 value = Dataset(value)
             except ValueError:
                 raise ValueError(f"{where}.dataset: expected one of {[d.value for d in Dataset]}, not {value!r}") from None
+        else:
+            value = _typed(value, names[key].type, f"{where}.{key}")
         kw[key] = value
     try:
         return cls(**kw)
     except TypeError as e:
+        raise ValueError(f"{where}: {e}") from None
+    except ValueError as e:
         raise ValueError(f"{where}: {e}") from None
 
 
@@ -128,10 +185,14 @@ def load_config(name_or_path: str | Path) -> Config:
     if not path.is_file():
         known = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
         raise FileNotFoundError(f"config {str(name_or_path)!r} not found (looked at {path}); known configs: {known}")
-    with open(path) as f:
-        data = yaml.safe_load(f)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ValueError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path}: cannot read the config: {e}") from None
     return _build(Config, data, str(path))
 
 
-def config_from_dict(data: dict) -> Config:
-    return _build(Config, data, "config")
+def config_from_dict(data: dict, where: str = "config") -> Config:
+    return _build(Config, data, where)

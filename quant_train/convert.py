@@ -35,27 +35,28 @@ def fold_bn(weight: torch.Tensor, bn: nn.modules.batchnorm._BatchNorm):
 
 
 def percentile_positive(values: list[torch.Tensor], q: float, seed: int = 0) -> float:
-    """``q``-th percentile of the positive entries (the non-zero ReLU outputs)."""
+    """``q``-th percentile of the positive entries (the non-zero ReLU outputs), on any device."""
     v = torch.cat([t.flatten() for t in values])
     v = v[v > 0]
     if v.numel() == 0:
         raise ValueError("a layer never activates on the conversion batches; cannot set its threshold")
     if v.numel() > MAX_PERCENTILE_SAMPLES:
         g = torch.Generator().manual_seed(seed)
-        v = v[torch.randint(0, v.numel(), (MAX_PERCENTILE_SAMPLES,), generator=g)]
-    return float(np.percentile(v.double().numpy(), q))
+        v = v[torch.randint(0, v.numel(), (MAX_PERCENTILE_SAMPLES,), generator=g).to(v.device)]
+    return float(np.percentile(v.double().cpu().numpy(), q))
 
 
 @torch.no_grad()
 def activation_percentiles(ann: ANNTwin, train: Split, cfg: Config) -> list[float]:
     """Per weighted hidden layer, the percentile of its ANN pre-activations."""
     ann.eval()
+    device = next(ann.parameters()).device
     per_layer: list[list[torch.Tensor]] = []
     for i, (x, _) in enumerate(batches(train, cfg.batch_size, shuffle=True, seed=cfg.seed + 1)):
         if i >= cfg.convert_batches:
             break
         collect: list[torch.Tensor] = []
-        ann(x, collect=collect)
+        ann(x.to(device), collect=collect)
         if not per_layer:
             per_layer = [[] for _ in collect]
         for store, z in zip(per_layer, collect):
@@ -65,8 +66,8 @@ def activation_percentiles(ann: ANNTwin, train: Split, cfg: Config) -> list[floa
 
 @torch.no_grad()
 def convert(ann: ANNTwin, train: Split, cfg: Config) -> tuple[DietSNN, list[float]]:
-    """Build the DIET-SNN from a trained ANN twin. Returns ``(snn, lambdas)``."""
-    snn = DietSNN(cfg, tuple(train.images.shape[1:]))
+    """Build the DIET-SNN from a trained ANN twin, on the ANN's device. Returns ``(snn, lambdas)``."""
+    snn = DietSNN(cfg, tuple(train.images.shape[1:])).to(next(ann.parameters()).device)
     lambdas = activation_percentiles(ann, train, cfg)
     prev, li = 1.0, 0
     weighted = [b for b in ann.blocks if not isinstance(b[0], nn.MaxPool2d)]

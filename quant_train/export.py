@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from dietsnn.netfile import IntNetwork, Layer
+from dietsnn.vocab import Kind
 
 from .model import DietSNN, SpikePool, SpikingConv
 
@@ -25,28 +26,30 @@ def _int(t: torch.Tensor) -> np.ndarray:
 
 @torch.no_grad()
 def to_int_network(snn: DietSNN) -> IntNetwork:
+    """The integer network of the eval-mode model.
+
+    Its parameters come from elementwise IEEE operations (abs-max, division,
+    rounding), so a model gives the same network on any device and thread count.
+    """
     layers = []
-    conv_i = dense_i = pool_i = 0
     for layer in snn.layers:
         if isinstance(layer, SpikePool):
-            pool_i += 1
-            k = layer.kernel
-            layers.append(Layer(name=f"pool{pool_i}", kind="spike_maxpool", kernel=(k, k), stride=(k, k)))
+            k, s = layer.kernel, layer.stride
+            layers.append(Layer(name=layer.name, kind=Kind.SPIKE_MAXPOOL, kernel=(k, k), stride=(s, s)))
             continue
         w, b, th, _ = layer.int_params()
+        layer.check_exact(w, b, th, snn.T)
         if isinstance(layer, SpikingConv):
-            conv_i += 1
             c = layer.layer
             p0, p1 = c.padding
-            layers.append(Layer(name=f"conv{conv_i}", kind=layer.kind, kernel=tuple(c.kernel_size),
+            layers.append(Layer(name=layer.name, kind=layer.kind, kernel=tuple(c.kernel_size),
                                 stride=tuple(c.stride), pad=(p0, p1, p0, p1),
                                 leak_shift=layer.export_leak_shift(),
                                 weight=_int(w), bias=_int(b), theta=_int(th)))
         else:
-            dense_i += 1
             kw = {}
             if layer.spiking:
                 kw = {"leak_shift": layer.export_leak_shift(), "theta": _int(th)}
-            layers.append(Layer(name=f"fc{dense_i}", kind=layer.kind, weight=_int(w), bias=_int(b), **kw))
+            layers.append(Layer(name=layer.name, kind=layer.kind, weight=_int(w), bias=_int(b), **kw))
     return IntNetwork(T=snn.T, input_shape=tuple(snn.input_shape), input_bits=snn.cfg.input_bits,
                       layers=tuple(layers), weight_bits=snn.cfg.weight_bits)

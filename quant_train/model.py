@@ -25,10 +25,13 @@ import torch.nn.functional as F
 from brevitas.nn import QuantConv2d, QuantLinear, QuantReLU
 from brevitas.quant import Int8WeightPerChannelFloat, Int8WeightPerTensorFloat
 
+from dietsnn.vocab import Kind
+
 from .config import Config, LayerKind, LayerSpec
-from .neurons import NO_LEAK, exported_leak_shift, leak_shift_int, lif, round_ste, spike_pool
+from .neurons import NO_LEAK, exported_leak_shift, leak_shift_int, lif, pooled_size, round_ste, round_ste_, spike_pool
 
 INPUT_SCALE = 1.0 / 255.0  # real value of one pixel step (input normalization lives in the folded BN)
+FLOAT32_EXACT = 2**24  #: integers up to this magnitude are exact in float32 (SPEC section 6's cap for this level)
 
 
 def _pad(spec: LayerSpec) -> int:
@@ -65,7 +68,8 @@ def trace_shapes(cfg: Config, input_shape: tuple[int, int, int]) -> list[tuple[i
         elif spec.kind == LayerKind.POOL:
             if len(s) != 3:
                 raise ValueError("a pool layer cannot follow a dense layer")
-            shapes.append((s[0], s[1] // spec.kernel, s[2] // spec.kernel))
+            shapes.append((s[0], pooled_size(s[1], spec.kernel, spec.stride),
+                           pooled_size(s[2], spec.kernel, spec.stride)))
         else:
             shapes.append((spec.out,))
         if any(v < 1 for v in shapes[-1]):
@@ -90,7 +94,7 @@ class ANNTwin(nn.Module):
                 mods = [_conv(s[0], spec, cfg, bias=False), nn.BatchNorm2d(spec.out),
                         QuantReLU(bit_width=cfg.act_bits)]
             elif spec.kind == LayerKind.POOL:
-                mods = [nn.MaxPool2d(spec.kernel)]
+                mods = [nn.MaxPool2d(spec.kernel, spec.stride)]
             elif i == last:
                 mods = [nn.Flatten(), nn.Dropout(spec.dropout), _linear(math.prod(s), spec, cfg, True, True)]
             else:
@@ -118,26 +122,28 @@ class _WeightedLIF(nn.Module):
     kind: str = ""
     layer: nn.Module
 
-    def _init_lif(self, in_scale: float, alpha: float, spiking: bool):
+    def _init_lif(self, name: str, in_scale: float, max_input: int, alpha: float, spiking: bool):
+        self.name = name  #: the layer's name in the exported network (conv1, fc2, ...)
         self.in_scale = in_scale  #: real value of one input unit (1/255 pixel, 1 spike)
+        self.max_input = max_input  #: largest integer input (2**input_bits - 1 for the image, 1 for spikes)
         self.alpha = alpha
         self.spiking = spiking
         if spiking:
             self.v_th = nn.Parameter(torch.tensor(1.0))  #: per-layer threshold in real units
             self.k_param = nn.Parameter(torch.tensor(float(NO_LEAK)))  #: leak shift, 16 = no leak
-        self.register_buffer("spike_count", torch.zeros((), dtype=torch.float64), persistent=False)
 
-    def acc_scale(self) -> torch.Tensor:
-        """Real value of one accumulator unit per output channel, ``(O,)``."""
-        s = self.layer.quant_weight().scale.detach().reshape(-1)
+    def acc_scale(self, qw=None) -> torch.Tensor:
+        """Real value of one accumulator unit per output channel, ``(O,)`` (``qw``: the quantized weight, if known)."""
+        qw = self.layer.quant_weight() if qw is None else qw
+        s = qw.scale.detach().reshape(-1)
         return (s * self.in_scale).expand(self.layer.out_features if hasattr(self.layer, "out_features")
                                           else self.layer.out_channels)
 
     def int_params(self):
-        """``(w_int, b_int, theta_int, k)`` with straight-through gradients."""
+        """``(w_int, b_int, theta_int, k)`` with straight-through gradients; ``b_int``, ``theta_int``: ``(O,)``."""
         qw = self.layer.quant_weight()
         w_int = round_ste(qw.value / qw.scale.detach())
-        s_acc = self.acc_scale()
+        s_acc = self.acc_scale(qw)
         b = self.layer.bias if self.layer.bias is not None else torch.zeros_like(s_acc)
         b_int = round_ste(b / s_acc)
         if not self.spiking:
@@ -148,66 +154,88 @@ class _WeightedLIF(nn.Module):
     def export_leak_shift(self) -> int:
         return exported_leak_shift(self.k_param)
 
+    def check_exact(self, w: torch.Tensor, b: torch.Tensor, th: torch.Tensor | None, T: int) -> None:
+        """Refuse a layer whose SPEC section 6 state bound float32 cannot carry exactly."""
+        with torch.no_grad():
+            acc = int(w.detach().abs().double().flatten(1).sum(1).max()) * self.max_input
+            max_b = int(b.detach().abs().max())
+            max_th = int(th.detach().max()) if th is not None else 0
+        state = T * (acc + max_b) if th is None else T * (acc + max_b + max_th) + max_th
+        if state > FLOAT32_EXACT:
+            raise ValueError(f"{self.name}: state bound {state} exceeds the PyTorch model's cap 2^24 = "
+                             f"{FLOAT32_EXACT} (integers in float32); it cannot compute this network exactly")
+
 
 class SpikingConv(_WeightedLIF):
-    """``InputLIF`` (image in, product computed once) or ``LIF`` conv (spikes in)."""
+    """``InputLIF`` (image in, product computed once) or ``LIF`` conv (spikes in).
 
-    def __init__(self, conv: QuantConv2d, is_input: bool, alpha: float):
+    Activations are channels-last in memory (faster convolutions on CPUs and
+    GPUs; the C kernel's layout), in PyTorch's logical ``(N, C, H, W)`` order.
+    """
+
+    def __init__(self, name: str, conv: QuantConv2d, is_input: bool, input_bits: int, alpha: float):
         super().__init__()
         self.layer = conv
-        self.kind = "input_lif" if is_input else "lif_conv"
-        self._init_lif(INPUT_SCALE if is_input else 1.0, alpha, spiking=True)
+        self.kind = Kind.INPUT_LIF if is_input else Kind.LIF_CONV
+        self._init_lif(name, INPUT_SCALE if is_input else 1.0, 2**input_bits - 1 if is_input else 1, alpha, True)
 
     def current(self, x: torch.Tensor, w_int: torch.Tensor) -> torch.Tensor:
         c = self.layer
-        return round_ste(F.conv2d(x, w_int, None, c.stride, c.padding))
+        x = x.contiguous(memory_format=torch.channels_last)
+        a = F.conv2d(x, w_int.contiguous(memory_format=torch.channels_last), None, c.stride, c.padding)
+        return round_ste_(a)  # exact already unless an algorithm (Winograd, FFT, TF32) rounded: undo that
 
-    def forward(self, x: torch.Tensor, T: int) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, T: int, pool: tuple[int, int] | None = None) -> torch.Tensor:
+        """``pool = (kernel, stride)``: the OR-pool that follows, fused into the LIF on CPUs."""
         w, b, th, k = self.int_params()
-        shape = (1, -1, 1, 1)
-        if self.kind == "input_lif":
+        if not self.training:
+            self.check_exact(w, b, th, T)
+        if self.kind is Kind.INPUT_LIF:
             a = self.current(x, w)  # (N, O, H, W), once per image, integrated T times
-            return lif(a, b.reshape(shape), th.reshape(shape), k, self.alpha, T=T)
+            return lif(a, b, th, k, self.alpha, T=T, pool=pool)
         t, n = x.shape[:2]
         a = self.current(x.flatten(0, 1), w)  # (T*N, C, H, W) -> (T*N, O, H', W')
-        return lif(a.unflatten(0, (t, n)), b.reshape(shape), th.reshape(shape), k, self.alpha)
+        return lif(a.unflatten(0, (t, n)), b, th, k, self.alpha, pool=pool)
 
 
 class SpikingDense(_WeightedLIF):
     """``LIF`` dense on spikes, or the non-spiking ``OutputAccumulate``."""
 
-    def __init__(self, linear: QuantLinear, output: bool, alpha: float, dropout: float):
+    def __init__(self, name: str, linear: QuantLinear, output: bool, alpha: float, dropout: float):
         super().__init__()
         self.layer = linear
-        self.kind = "output_accumulate" if output else "lif_dense"
+        self.kind = Kind.OUTPUT_ACCUMULATE if output else Kind.LIF_DENSE
         self.dropout = dropout
-        self._init_lif(1.0, alpha, spiking=not output)
+        self._init_lif(name, 1.0, 1, alpha, spiking=not output)
 
     def forward(self, x: torch.Tensor, T: int) -> torch.Tensor:
         w, b, th, k = self.int_params()
+        if not self.training:
+            self.check_exact(w, b, th, T)
         x = x.flatten(2)  # (T, N, C, H, W) -> (T, N, C*H*W), PyTorch's (C, H, W) order
         if self.training and self.dropout > 0:
-            keep = torch.bernoulli(torch.full_like(x[0], 1 - self.dropout))  # one mask for all timesteps
-            x = x * keep / (1 - self.dropout)
-        a = round_ste(F.linear(x, w))  # (T, N, O)
-        if self.kind == "output_accumulate":
+            keep = torch.rand_like(x[0]) >= self.dropout  # one mask for all timesteps
+            x = x * (keep.to(x.dtype) / (1 - self.dropout))
+        a = round_ste_(F.linear(x, w))  # (T, N, O)
+        if self.kind is Kind.OUTPUT_ACCUMULATE:
             return a.sum(0) + a.shape[0] * b  # (N, O) integer scores
         return lif(a, b, th, k, self.alpha)
 
 
 class SpikePool(nn.Module):
-    """Spike max-pooling: OR of the window at each timestep."""
+    """Spike max-pooling: OR of the window at each timestep (fused into the LIF layer before it)."""
 
-    kind = "spike_maxpool"
+    kind = Kind.SPIKE_MAXPOOL
 
-    def __init__(self, kernel: int):
+    def __init__(self, name: str, kernel: int, stride: int):
         super().__init__()
+        self.name = name
         self.kernel = kernel
-        self.register_buffer("spike_count", torch.zeros((), dtype=torch.float64), persistent=False)
+        self.stride = stride
 
     def forward(self, x: torch.Tensor, T: int) -> torch.Tensor:
         t, n = x.shape[:2]
-        return spike_pool(x.flatten(0, 1), self.kernel).unflatten(0, (t, n))
+        return spike_pool(x.flatten(0, 1), self.kernel, self.stride).unflatten(0, (t, n))
 
 
 class DietSNN(nn.Module):
@@ -221,36 +249,42 @@ class DietSNN(nn.Module):
         shapes = trace_shapes(cfg, input_shape)
         self.layers = nn.ModuleList()
         last = len(cfg.layers) - 1
+        count = {LayerKind.CONV: 0, LayerKind.POOL: 0, LayerKind.DENSE: 0}
         for i, spec in enumerate(cfg.layers):
             s = shapes[i]
+            count[spec.kind] += 1
             if spec.kind == LayerKind.CONV:
-                self.layers.append(SpikingConv(_conv(s[0], spec, cfg, bias=True), i == 0, cfg.surrogate_alpha))
+                self.layers.append(SpikingConv(f"conv{count[spec.kind]}", _conv(s[0], spec, cfg, bias=True), i == 0,
+                                               cfg.input_bits, cfg.surrogate_alpha))
             elif spec.kind == LayerKind.POOL:
-                self.layers.append(SpikePool(spec.kernel))
+                self.layers.append(SpikePool(f"pool{count[spec.kind]}", spec.kernel, spec.stride))
             else:
                 lin = _linear(math.prod(s), spec, cfg, True, output=(i == last))
-                self.layers.append(SpikingDense(lin, i == last, cfg.surrogate_alpha, spec.dropout))
+                self.layers.append(SpikingDense(f"fc{count[spec.kind]}", lin, i == last, cfg.surrogate_alpha,
+                                                spec.dropout))
         #: multiplies the mean per-step real-valued score into logits for the loss (set at conversion)
         self.register_buffer("logit_scale", torch.tensor(1.0))
-        self.count_spikes = False
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """uint8 images ``(N, C, H, W)`` -> integer scores ``(N, classes)`` (float32 holding integers)."""
         x = images.float()  # integer pixels 0..255
-        for layer in self.layers:
-            x = layer(x, self.T)
-            if self.count_spikes and layer.kind != "output_accumulate":
-                layer.spike_count += x.detach().sum().double()
+        layers = list(self.layers)
+        i = 0
+        while i < len(layers):
+            layer = layers[i]
+            after = layers[i + 1] if i + 1 < len(layers) else None
+            if isinstance(layer, SpikingConv) and isinstance(after, SpikePool):
+                x = layer(x, self.T, pool=(after.kernel, after.stride))  # LIF and OR-pool in one pass
+                i += 2
+            else:
+                x = layer(x, self.T)
+                i += 1
         return x
 
     def logits(self, scores: torch.Tensor) -> torch.Tensor:
         """Real-valued logits for the loss: mean per-step score times the output scale."""
         out = self.layers[-1]
         return scores * out.acc_scale()[0] * self.logit_scale / self.T
-
-    def reset_spike_counts(self) -> None:
-        for layer in self.layers:
-            layer.spike_count.zero_()
 
     def lif_parameters(self):
         return [p for n, p in self.named_parameters() if n.endswith("v_th") or n.endswith("k_param")]

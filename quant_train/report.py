@@ -9,15 +9,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dietsnn.fsutil import atomic_path, atomic_write_text
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network
 from dietsnn.ref.energy import energy_report
 from dietsnn.vocab import Kind
 
-from .data import batches, load_split
+from .checkpoint import load_checkpoint
+from .data import load_split
+from .device import describe, exact_numerics, resolve_device
 from .export import to_int_network
 from .model import DietSNN
-from .train import load_checkpoint, load_snn
+from .train import load_snn
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +35,14 @@ def export_run(run: str | Path) -> Path:
 
 
 @torch.no_grad()
-def torch_scores(snn: DietSNN, images: torch.Tensor, batch_size: int = 200) -> np.ndarray:
-    """Integer scores of the eval-mode PyTorch model, int64 ``(N, classes)``."""
-    snn.eval()
-    out = [snn(images[i:i + batch_size]) for i in range(0, len(images), batch_size)]
-    s = torch.cat(out).double().numpy()
+def torch_scores(snn: DietSNN, images: torch.Tensor, batch_size: int = 200,
+                 device: torch.device | str = "cpu") -> np.ndarray:
+    """Integer scores of the eval-mode PyTorch model on ``device``, int64 ``(N, classes)``, in exact numerics."""
+    device = torch.device(device)
+    snn.to(device).eval()
+    with exact_numerics():
+        out = [snn(images[i:i + batch_size].to(device)).cpu() for i in range(0, len(images), batch_size)]
+    s = torch.cat(out).double().numpy() if out else np.zeros((0, snn.layers[-1].layer.out_features))
     r = np.rint(s)
     if not np.array_equal(s, r):
         raise AssertionError("eval-mode scores are not integers")  # internal invariant
@@ -48,8 +54,8 @@ def _neurons(shape) -> int:
 
 
 def write_metrics(run: str | Path, split: str = "test", limit: int | None = None,
-                  data_dir: str | None = None) -> dict:
-    """Export, run the golden and the PyTorch model on ``split``, write ``metrics.json`` and plots."""
+                  data_dir: str | None = None, device: str = "auto") -> dict:
+    """Export, run the golden and the PyTorch model (on ``device``) on ``split``, write ``metrics.json`` and plots."""
     run = Path(run)
     cfg, st, _ = load_checkpoint(run)
     snn = load_snn(run)
@@ -60,7 +66,8 @@ def write_metrics(run: str | Path, split: str = "test", limit: int | None = None
     log.info("golden model on %d %s images", len(labels), split)
     golden = run_network(net, images.numpy(), count_synops=True)
     log.info("PyTorch eval-mode model on %d %s images", len(labels), split)
-    ts = torch_scores(snn, images)
+    dev = resolve_device(device)
+    ts = torch_scores(snn, images, device=dev)
     same_scores = int((ts == golden.scores).all(axis=1).sum())
     same_pred = int((ts.argmax(1) == golden.pred).sum())
     shapes = net.shapes()
@@ -79,6 +86,7 @@ def write_metrics(run: str | Path, split: str = "test", limit: int | None = None
         entry["v_th_real"] = v
     metrics = {
         "config": cfg.name, "T": cfg.T, "weight_bits": cfg.weight_bits, "split": split, "images": len(labels),
+        "trained_on": {"device": st.device, "processes": st.world}, "pytorch_eval_device": describe(dev),
         "ann_accuracy": st.ann_accuracy,
         "converted_snn_accuracy": st.converted_accuracy,
         "snn_accuracy": float((ts.argmax(1) == labels).mean()),
@@ -91,8 +99,7 @@ def write_metrics(run: str | Path, split: str = "test", limit: int | None = None
         "snn_train_images_per_s": st.snn_images_per_s,
         "history": st.history,
     }
-    with open(run / "metrics.json", "w") as f:
-        json.dump(metrics, f, indent=2)
+    atomic_write_text(run / "metrics.json", json.dumps(metrics, indent=2))
     plot_metrics(run, metrics)
     log.info("integer accuracy %.4f; PyTorch == golden on %d/%d images", metrics["integer_accuracy"],
              same_scores, len(labels))
@@ -123,7 +130,8 @@ def plot_metrics(run: Path, metrics: dict) -> None:
         ax.grid(alpha=0.3)
     fig.suptitle(f"{metrics['config']}: integer accuracy {metrics['integer_accuracy']:.4f} at T={metrics['T']}")
     fig.tight_layout()
-    fig.savefig(run / "training_curves.png", dpi=110)
+    with atomic_path(run / "training_curves.png") as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)
 
     spiking = [l for l in metrics["layers"] if "spike_rate" in l]
@@ -132,5 +140,6 @@ def plot_metrics(run: Path, metrics: dict) -> None:
     ax.set_ylabel("spikes per neuron per timestep")
     ax.set_title(f"Spike rate per layer ({metrics['images']} {metrics['split']} images)")
     fig.tight_layout()
-    fig.savefig(run / "spike_rates.png", dpi=110)
+    with atomic_path(run / "spike_rates.png") as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)

@@ -1,118 +1,58 @@
 """The paper's pipeline in one call: ANN twin -> 99.7-percentile conversion -> DIET-SNN fine-tuning.
 
-Checkpoints ``RUN/checkpoint.pt`` after every epoch of either phase;
-``resume=True`` continues where it stopped. Under ``torchrun`` every process
-trains on its shard with PyTorch's DistributedDataParallel (gloo on CPU).
+Runs on the CPU or a CUDA GPU (``device``), in one process or under
+``torchrun`` with DDP (``distributed.py``). Checkpoints ``RUN/checkpoint.pt``
+after every epoch of either phase; ``resume=True`` continues where it
+stopped, with any number of processes: the learning rate follows a cosine
+over the fraction of the phase done, so it does not depend on the steps per
+epoch, and each epoch's shuffle depends on the seed and the epoch only.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP
 from tqdm import tqdm
 
-from .config import Config, config_from_dict
+from .checkpoint import CHECKPOINT, State, load_checkpoint, save_checkpoint
+from .config import Config
 from .convert import convert
 from .data import Split, batches, load_split
+from .device import describe, exact_numerics
+from .distributed import Dist, finish, gather, init_distributed, reduce_sum
 from .model import ANNTwin, DietSNN
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT = "checkpoint.pt"
+#: config fields that define the network; a resumed run must keep them
+STRUCTURAL = ("dataset", "layers", "T", "weight_bits", "input_bits", "act_bits", "per_channel_threshold")
 
-
-@dataclass
-class Dist:
-    """Process group facts (rank 0 of 1 when not under torchrun)."""
-
-    rank: int = 0
-    world: int = 1
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-
-def init_distributed() -> Dist:
-    if "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1 and not dist.is_initialized():
-        dist.init_process_group("gloo")
-    if dist.is_initialized():
-        return Dist(dist.get_rank(), dist.get_world_size())
-    return Dist()
-
-
-def _reduce_sum(values: list[float], d: Dist) -> list[float]:
-    if d.world == 1:
-        return values
-    t = torch.tensor(values, dtype=torch.float64)
-    dist.all_reduce(t)
-    return t.tolist()
+__all__ = ["CHECKPOINT", "State", "train", "evaluate_model", "load_checkpoint", "load_snn", "load_ann"]
 
 
 @torch.no_grad()
-def evaluate_model(model, split: Split, batch_size: int, snn: bool, d: Dist = Dist()) -> float:
-    """Top-1 accuracy (for the SNN: argmax of its integer scores, lowest index on ties)."""
+def evaluate_model(model, split: Split, batch_size: int, d: Dist = Dist(), device: torch.device | None = None) -> float:
+    """Top-1 accuracy (for the SNN: argmax of its integer scores, lowest index on ties), in exact numerics."""
+    device = device or torch.device("cpu")
     model.eval()
     correct = total = 0
-    for x, y in batches(split, batch_size, shuffle=False, rank=d.rank, world=d.world):
-        out = model(x)
-        correct += int((out.argmax(1) == y).sum())
-        total += len(y)
-    correct, total = _reduce_sum([correct, total], d)
+    with exact_numerics():
+        for x, y in batches(split, batch_size, shuffle=False, rank=d.rank, world=d.world):
+            out = model(x.to(device, non_blocking=True))
+            correct += int((out.argmax(1).cpu() == y).sum())
+            total += len(y)
+    correct, total = reduce_sum([correct, total], d, device)
     return correct / max(total, 1)
 
 
-def _cosine(opt, epochs: int, steps: int):
-    total = max(epochs * steps, 1)
-    return torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
-
-
-@dataclass
-class State:
-    """Everything a checkpoint holds besides tensors."""
-
-    phase: str = "ann"  #: "ann", "snn" or "done"
-    epoch: int = 0  #: epochs finished in the current phase
-    history: dict = field(default_factory=lambda: {"ann": [], "snn": []})
-    ann_accuracy: float | None = None
-    converted_accuracy: float | None = None
-    lambdas: list | None = None
-    train_seconds: float = 0.0
-    snn_images_per_s: float | None = None
-    world: int = 1  #: processes that trained the last epoch
-
-
-def _save(run: Path, cfg: Config, st: State, ann, snn, opt, sched) -> None:
-    tmp = run / (CHECKPOINT + ".tmp")
-    torch.save({"config": cfg.to_dict(), "state": st.__dict__, "input_shape": list(ann.input_shape),
-                "ann": ann.state_dict() if ann is not None else None,
-                "snn": snn.state_dict() if snn is not None else None,
-                "opt": opt.state_dict() if opt is not None else None,
-                "sched": sched.state_dict() if sched is not None else None}, tmp)
-    os.replace(tmp, run / CHECKPOINT)
-
-
-def load_checkpoint(run: str | Path):
-    """``(config, state, checkpoint dict)`` of a run folder."""
-    path = Path(run) / CHECKPOINT
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no checkpoint (train first with `dietsnn train --out {run}`)")
-    ck = torch.load(path, map_location="cpu", weights_only=False)
-    return config_from_dict(ck["config"]), State(**ck["state"]), ck
-
-
 def load_snn(run: str | Path) -> DietSNN:
-    """The trained DIET-SNN of a run, in eval mode."""
+    """The trained DIET-SNN of a run, on the CPU, in eval mode."""
     cfg, st, ck = load_checkpoint(run)
     if ck["snn"] is None:
         raise ValueError(f"{run}: the run has not reached the SNN phase yet (phase {st.phase!r})")
@@ -122,123 +62,186 @@ def load_snn(run: str | Path) -> DietSNN:
 
 
 def load_ann(run: str | Path) -> ANNTwin:
-    """The trained ANN twin of a run, in eval mode."""
+    """The trained ANN twin of a run, on the CPU, in eval mode."""
     cfg, _, ck = load_checkpoint(run)
     ann = ANNTwin(cfg, tuple(ck["input_shape"]))
     ann.load_state_dict(ck["ann"])
     return ann.eval()
 
 
-def _epoch(model, opt, sched, split, cfg, epoch, d, desc, snn: bool):
+def _cosine(opt, base_lrs: list[float], progress: float) -> None:
+    """Set each group's learning rate to ``base * (1 + cos(pi * progress)) / 2``, ``progress`` in [0, 1]."""
+    f = 0.5 * (1 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
+    for group, base in zip(opt.param_groups, base_lrs):
+        group["lr"] = base * f
+
+
+def _epoch(model, opt, base_lrs, split, cfg, epoch, epochs, d, device, desc, snn: bool):
+    """One epoch on this process's shard; returns ``(loss, train accuracy, images/s of this process)``."""
     model.train()
-    t0 = time.time()
+    t0 = time.perf_counter()
     loss_sum = correct = seen = 0.0
-    n_batches = math.ceil(len(split) / d.world / cfg.batch_size)
+    n_batches = max(math.ceil(len(range(d.rank, len(split), d.world)) / cfg.batch_size), 1)
     bar = tqdm(batches(split, cfg.batch_size, True, epoch, cfg.seed, d.rank, d.world, cfg.augment),
                total=n_batches, desc=desc, disable=not d.main, leave=False, mininterval=2.0)
-    for x, y in bar:
-        if snn:
-            scores = model(x)
-            inner = model.module if isinstance(model, DDP) else model
-            logits = inner.logits(scores)
-        else:
-            logits = model(x)
+    inner = model.module if isinstance(model, DDP) else model
+    for i, (x, y) in enumerate(bar):
+        _cosine(opt, base_lrs, (epoch + i / n_batches) / epochs)
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        logits = inner.logits(model(x)) if snn else model(x)
         loss = F.cross_entropy(logits, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        sched.step()
         loss_sum += float(loss.detach()) * len(y)
         correct += float((logits.argmax(1) == y).sum())
         seen += len(y)
         bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}", refresh=False)
-    loss_sum, correct, seen = _reduce_sum([loss_sum, correct, seen], d)
-    return loss_sum / seen, correct / seen, seen / (time.time() - t0)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    ips = seen / (time.perf_counter() - t0)
+    loss_sum, correct, seen = reduce_sum([loss_sum, correct, seen], d, device)
+    return loss_sum / seen, correct / seen, ips
 
 
-def train(cfg: Config, run: str | Path, epochs: int | None = None, limit_train: int | None = None,
-          limit_test: int | None = None, resume: bool = False, data_dir: str | None = None) -> State:
-    """Run (or continue) the whole pipeline; returns the final state. ``epochs`` overrides both phases."""
+def _check_args(epochs, limit_train, limit_test) -> None:
+    for name, v in (("epochs", epochs), ("limit_train", limit_train), ("limit_test", limit_test)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise ValueError(f"{name} must be a whole number >= 1, not {v!r}")
+
+
+def _resume_config(cfg: Config | None, saved: Config, path: Path) -> Config:
+    if cfg is None:
+        return saved
+    differ = [k for k in STRUCTURAL if getattr(cfg, k) != getattr(saved, k)]
+    if differ:
+        raise ValueError(f"{path}: the run was trained with config {saved.name!r}, which differs from "
+                         f"{cfg.name!r} in {differ}; resume with --config {saved.name} or start a new --out")
+    return cfg
+
+
+def _check_classes(cfg: Config, split: Split) -> None:
+    out = cfg.layers[-1].out
+    top = int(split.labels.max()) if len(split) else -1
+    if out != len(split.classes) or top >= out:
+        raise ValueError(f"config {cfg.name!r}: the output layer has {out} outputs but the {cfg.dataset.value} data "
+                         f"has {len(split.classes)} classes (labels up to {top})")
+
+
+def _log_speed(d: Dist, phase: str, epoch: int, per_rank: list[float]) -> None:
+    if d.world > 1:
+        log.info("%s epoch %d: %.0f images/s in total (%s)", phase, epoch, sum(per_rank),
+                 ", ".join(f"rank {r}: {v:.0f}" for r, v in enumerate(per_rank)))
+
+
+def train(cfg: Config | None, run: str | Path, epochs: int | None = None, limit_train: int | None = None,
+          limit_test: int | None = None, resume: bool = False, data_dir: str | None = None,
+          device: str = "auto") -> State:
+    """Run (or continue) the whole pipeline; returns the final state.
+
+    ``epochs`` overrides both phases; ``limit_*`` use the first N images;
+    ``device``: ``auto`` (CUDA when present), ``cpu``, ``cuda`` or ``cuda:N``;
+    ``cfg=None`` with ``resume`` continues with the checkpoint's config.
+    """
+    _check_args(epochs, limit_train, limit_test)
     run = Path(run)
-    d = init_distributed()
-    if d.main:
-        run.mkdir(parents=True, exist_ok=True)
+    st, ck = State(), None
+    if resume:
+        if not (run / CHECKPOINT).is_file():
+            raise FileNotFoundError(f"--resume: {run / CHECKPOINT} does not exist; nothing to resume (train without "
+                                    f"--resume to start a new run in {run})")
+        saved, st, ck = load_checkpoint(run)
+        cfg = _resume_config(cfg, saved, run / CHECKPOINT)
+    elif cfg is None:
+        raise ValueError("train: a config is needed unless resuming")
     if epochs is not None:
         cfg = cfg.replace(ann_epochs=epochs, snn_epochs=epochs)
+    d, dev = init_distributed(device)
+    if d.main:
+        run.mkdir(parents=True, exist_ok=True)
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # training only; evaluation switches to exact numerics
+    log.info("training %s on %s, %d process(es) (%s)", cfg.name, describe(dev), d.world, d.backend)
     torch.manual_seed(cfg.seed)
     train_split = load_split(cfg, "train", data_dir).limit(limit_train)
     test_split = load_split(cfg, "test", data_dir).limit(limit_test)
+    _check_classes(cfg, train_split)
     shape = tuple(train_split.images.shape[1:])
     ann = ANNTwin(cfg, shape)
-    snn = None
-    st = State()
-    ck = None
-    if resume and (run / CHECKPOINT).is_file():
-        _, st, ck = load_checkpoint(run)
+    if ck is not None:
         ann.load_state_dict(ck["ann"])
-        log.info("resuming %s: phase %s after epoch %d", run, st.phase, st.epoch)
-    steps = math.ceil(len(train_split) / d.world / cfg.batch_size)
-    st.world = d.world
+        log.info("resuming %s: phase %s after epoch %d (trained by %d process(es) on %s)",
+                 run, st.phase, st.epoch, st.world, st.device)
+    ann.to(dev)
+    snn = None
+    st.world, st.device = d.world, dev.type
     t_start = time.time() - st.train_seconds
+    ddp_args = {"device_ids": [dev.index]} if dev.type == "cuda" else {}
 
     # ---- phase 1: the ANN twin
     if st.phase == "ann":
-        model = DDP(ann) if d.world > 1 else ann
+        model = DDP(ann, **ddp_args) if d.world > 1 else ann
         opt = torch.optim.Adam(model.parameters(), cfg.ann_lr, weight_decay=cfg.weight_decay)
-        sched = _cosine(opt, cfg.ann_epochs, steps)
-        if ck is not None and ck["opt"] is not None:
+        if ck is not None and ck.get("opt") is not None:
             opt.load_state_dict(ck["opt"])
-            sched.load_state_dict(ck["sched"])
         for epoch in range(st.epoch, cfg.ann_epochs):
-            loss, acc, ips = _epoch(model, opt, sched, train_split, cfg, epoch, d, f"ANN {epoch + 1}/{cfg.ann_epochs}", False)
-            test_acc = evaluate_model(ann, test_split, 500, snn=False, d=d)
+            loss, acc, ips = _epoch(model, opt, [cfg.ann_lr], train_split, cfg, epoch, cfg.ann_epochs, d, dev,
+                                    f"ANN {epoch + 1}/{cfg.ann_epochs}", False)
+            per_rank = gather(ips, d, dev)
+            test_acc = evaluate_model(ann, test_split, 500, d, dev)
             st.history["ann"].append({"epoch": epoch + 1, "loss": loss, "train_acc": acc, "test_acc": test_acc,
-                                      "images_per_s": ips})
+                                      "images_per_s": sum(per_rank), "images_per_s_per_process": per_rank})
             st.epoch = epoch + 1
             st.train_seconds = time.time() - t_start
             log.info("ANN epoch %d/%d: loss %.4f train %.4f test %.4f (%.0f img/s)",
-                     epoch + 1, cfg.ann_epochs, loss, acc, test_acc, ips)
+                     epoch + 1, cfg.ann_epochs, loss, acc, test_acc, sum(per_rank))
+            _log_speed(d, "ANN", epoch + 1, per_rank)
             if d.main:
-                _save(run, cfg, st, ann, None, opt, sched)
-        st.ann_accuracy = evaluate_model(ann, test_split, 500, snn=False, d=d)
+                save_checkpoint(run, cfg, st, shape, ann, None, opt)
+        st.ann_accuracy = evaluate_model(ann, test_split, 500, d, dev)
         snn, st.lambdas = convert(ann, train_split, cfg)
-        st.converted_accuracy = evaluate_model(snn, test_split, 200, snn=True, d=d)
+        st.converted_accuracy = evaluate_model(snn, test_split, 200, d, dev)
         log.info("ANN twin test accuracy %.4f; converted SNN (T=%d) %.4f; lambdas %s",
                  st.ann_accuracy, cfg.T, st.converted_accuracy, [round(v, 4) for v in st.lambdas])
         st.phase, st.epoch = "snn", 0
         ck = None
         if d.main:
-            _save(run, cfg, st, ann, snn, None, None)
+            save_checkpoint(run, cfg, st, shape, ann, snn, None)
 
     # ---- phase 2: DIET-SNN fine-tuning (weights, leaks, thresholds)
     if snn is None:
         snn = DietSNN(cfg, shape)
         snn.load_state_dict(ck["snn"])
+        snn.to(dev)
     if st.phase == "snn":
-        model = DDP(snn) if d.world > 1 else snn
+        model = DDP(snn, **ddp_args) if d.world > 1 else snn
+        bases = [cfg.snn_lr, cfg.snn_param_lr]
         opt = torch.optim.Adam([
             {"params": snn.weight_parameters(), "lr": cfg.snn_lr, "weight_decay": cfg.weight_decay},
             {"params": snn.lif_parameters(), "lr": cfg.snn_param_lr, "weight_decay": 0.0}])
-        sched = _cosine(opt, cfg.snn_epochs, steps)
-        if ck is not None and ck["opt"] is not None:
+        if ck is not None and ck.get("opt") is not None:
             opt.load_state_dict(ck["opt"])
-            sched.load_state_dict(ck["sched"])
         for epoch in range(st.epoch, cfg.snn_epochs):
-            loss, acc, ips = _epoch(model, opt, sched, train_split, cfg, epoch, d, f"SNN {epoch + 1}/{cfg.snn_epochs}", True)
-            test_acc = evaluate_model(snn, test_split, 200, snn=True, d=d)
+            loss, acc, ips = _epoch(model, opt, bases, train_split, cfg, epoch, cfg.snn_epochs, d, dev,
+                                    f"SNN {epoch + 1}/{cfg.snn_epochs}", True)
+            per_rank = gather(ips, d, dev)
+            test_acc = evaluate_model(snn, test_split, 200, d, dev)
             st.history["snn"].append({"epoch": epoch + 1, "loss": loss, "train_acc": acc, "test_acc": test_acc,
-                                      "images_per_s": ips, "leak_shifts": _leaks(snn)})
+                                      "images_per_s": sum(per_rank), "images_per_s_per_process": per_rank,
+                                      "leak_shifts": _leaks(snn)})
             st.epoch = epoch + 1
-            st.snn_images_per_s = ips * d.world
+            st.snn_images_per_s = sum(per_rank)
             st.train_seconds = time.time() - t_start
             log.info("SNN epoch %d/%d: loss %.4f train %.4f test %.4f (%.0f img/s) leak shifts %s",
-                     epoch + 1, cfg.snn_epochs, loss, acc, test_acc, ips, _leaks(snn))
+                     epoch + 1, cfg.snn_epochs, loss, acc, test_acc, sum(per_rank), _leaks(snn))
+            _log_speed(d, "SNN", epoch + 1, per_rank)
             if d.main:
-                _save(run, cfg, st, ann, snn, opt, sched)
+                save_checkpoint(run, cfg, st, shape, ann, snn, opt)
         st.phase = "done"
         st.train_seconds = time.time() - t_start
         if d.main:
-            _save(run, cfg, st, ann, snn, None, None)
+            save_checkpoint(run, cfg, st, shape, ann, snn, None)
+    finish(d)
     return st
 
 
