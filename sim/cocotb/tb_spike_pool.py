@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import cocotb
+import cocotb.utils
 
 from axis_tb import StreamTB
 from dietsnn.ref.pool import spike_maxpool
@@ -13,7 +14,8 @@ class TB(StreamTB):
     def __init__(self, dut):
         super().__init__(dut)
         p = self.v["params"]
-        self.T, self.C, self.PE, self.H, self.W, self.K = (int(x) for x in p)
+        self.T, self.C, self.PE, self.H, self.W, kh, kw, sh, sw = (int(x) for x in p)
+        self.kernel, self.stride = (kh, kw), (sh, sw)
 
     def beats(self, spikes):
         """(T, C, H, W) spikes of one frame -> input beats."""
@@ -21,7 +23,7 @@ class TB(StreamTB):
         return pack_beats(words.reshape(-1), self.T, self.PE)
 
     def model(self, spikes):
-        out = spike_maxpool(spikes[:, None], (self.K, self.K), (self.K, self.K))
+        out = spike_maxpool(spikes[:, None], self.kernel, self.stride)
         return pack_beats(pack_spike_trains(out).reshape(-1), self.T, self.PE)
 
 
@@ -38,6 +40,20 @@ async def frames_back_to_back(dut):
     tb = TB(dut)
     await tb.start()
     await _frames(tb, tb.v["frames"])
+
+
+@cocotb.test()
+async def throughput_one_beat_per_cycle(dut):
+    """Without stalls, N frames take N*H*W*C/PE cycles (one input beat per cycle) plus the output register."""
+    tb = TB(dut)
+    await tb.reset()
+    frames = tb.v["frames"]
+    nbeats = len(frames) * tb.H * tb.W * (tb.C // tb.PE)
+    start = cocotb.utils.get_sim_time("ns")
+    await _frames(tb, frames)
+    cycles = (cocotb.utils.get_sim_time("ns") - start) / 10
+    dut._log.info("%d beats in %d cycles", nbeats, cycles)
+    assert cycles <= nbeats + 8 + 0.02 * nbeats, f"{cycles} cycles for {nbeats} beats"
 
 
 @cocotb.test()
