@@ -95,12 +95,29 @@ class SnnSpikePool(HWCustomOp):
         context[self.onnx_node.output[0]] = pack_spike_trains(y).astype(np.float32)
 
     def get_exp_cycles(self):
+        """One input beat per cycle: ``H * W * C / PE`` cycles per frame, whatever the window and stride.
+
+        Both blocks (RTL and HLS) take a beat every cycle the output does not stall; a window's output beat
+        leaves with (HLS) or one cycle after (RTL) its last input beat, and rows or columns in no window
+        are consumed at the same rate. The output (``OH * OW * C / PE`` beats) is never the limit."""
         h, w = self.get_nodeattr("ImgDim")
         return int(h * w * self.get_nodeattr("NumChannels") // self.get_nodeattr("PE"))
 
+    def _banks(self) -> tuple[int, int]:
+        """(number of LUTRAM banks ``ceil(KH/SH) * ceil(KW/SW)``, words per bank ``ceil(OW/NH) * C/PE``)."""
+        (kh, kw), (sh, sw) = self.get_nodeattr("Kernel"), self.get_nodeattr("Stride")
+        nv, nh = -(-kh // sh), -(-kw // sw)
+        ow = self._out_dim()[1]
+        return nv * nh, -(-ow // nh) * (self.get_nodeattr("NumChannels") // self.get_nodeattr("PE"))
+
     def lut_estimation(self, fpgapart=None):
-        """Calibrated on Yosys synth_xilinx of the fmnist pools (bench/results/blocks.json): the OR and
-        merge logic per PE lane and timestep dominate; the row of partial ORs maps to few LUTRAMs."""
-        T, pe = self.get_nodeattr("T"), self.get_nodeattr("PE")
-        kh, kw = self.get_nodeattr("Kernel")
-        return int(10 + 2.5 * pe * T * (kh * kw) / 4)
+        """Fitted to Yosys ``synth_xilinx -family xcup`` of ``hw/rtl/snn_spike_pool.sv`` (9 shapes, 1..9 banks,
+        PE*T = 10..256 bits; within 12%). Logic: counters and trackers (about 30 LUTs) plus, per beat bit,
+        the bank's read-OR-merge (one bank, K == S) or each bank's merge and the AND-OR that selects the
+        window ending (about 1.9 LUTs per bank). Memory: each bank is LUTRAM, ``ceil(bits/16)`` RAM32M16
+        (8 LUTs) when at most 32 words deep, else ``ceil(depth/64)`` LUTs per bit."""
+        dw = self.get_nodeattr("T") * self.get_nodeattr("PE")
+        banks, depth = self._banks()
+        logic = 30 + dw * (1.0 if banks == 1 else 1.9 * banks)
+        mem = banks * (8 * -(-dw // 16) if depth <= 32 else dw * -(-depth // 64))
+        return int(logic + mem)
