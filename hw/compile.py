@@ -24,6 +24,7 @@ from dietsnn.ref.widths import network_widths
 
 from . import finn_ops  # noqa: F401  (registers the project's ops into FINN's domains)
 from .boards import RESOURCES, get_board
+from .fifos import ESTIMATE_METHOD, PlaceFIFOs, estimate_depths, fifo_totals
 from .fold import FoldingError, SetSNNFolding, base_type, group_layers, name_layers, target_cycles
 from .lower import lower_to_dataflow
 from .qonnx_export import to_qonnx
@@ -114,9 +115,13 @@ def build_dataflow(net: IntNetwork, opts: CompileOptions) -> CompileResult:
     model = model.transform(InsertDWC())
     model = model.transform(InsertFIFO(create_shallow_fifos=True))
     model = model.transform(SpecializeLayers(board.part))  # FIFOs and width converters; renumbers names
+    model = model.transform(PlaceFIFOs())  # input buffers on the narrow side of width converters
     name_layers(model, layer_names)
     model = model.transform(InferShapes()).transform(InferDataTypes())
-    return CompileResult(model, make_report(model, net, opts, board, target, layer_names))
+    estimate_depths(model)  # the fit check counts the FIFOs; `dietsnn stitch` measures them
+    report = make_report(model, net, opts, board, target, layer_names)
+    report["fifos"] = {"method": ESTIMATE_METHOD, **fifo_totals(report["interconnect"])}
+    return CompileResult(model, report)
 
 
 def _node_entry(node, part) -> dict:

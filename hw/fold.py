@@ -27,6 +27,7 @@ from qonnx.transformation.base import Transformation
 
 from dietsnn.vocab import Kind
 
+from .fifos import fifo_cost, fill_ratio
 from .vocab import MVU_FINN_OPS, base_op, names
 
 log = logging.getLogger(__name__)
@@ -89,12 +90,51 @@ class SetSNNFolding(Transformation):
         self.max_simd_bits = max_simd_bits  #: cap on SIMD * weight bits (FINN's mvau_wwidth_max)
 
     def apply(self, model):
-        for group in group_layers(model):
+        groups = group_layers(model)
+        for group in groups:
             if base_type(group.main.op_type) == POOL_TYPE:
                 self._fold_pool(group)
             else:
                 self._fold_mvu(group)
+        for prev, group in zip(groups, groups[1:]):
+            self._narrow_feed(prev, group)
         return model, False
+
+    # ------------------------------------------------------------------ where the input buffer sits
+    def _narrow_feed(self, prev, group):
+        """A dense unit with several neuron folds reads each input vector in a burst (the first fold), so a
+        whole vector waits in the FIFO in front of it. After a narrower pool, that FIFO can sit on the narrow
+        side of the width converter (``hw.fifos.PlaceFIFOs``) at the price of the first fold reading at the
+        converter's rate: take the pool's PE (at least its own) whose narrow FIFO, plus the pool's extra
+        logic, costs fewer LUT-equivalents (``fifo_lut_equivalent``) than the wide FIFO while the unit still
+        meets the target; else keep the FIFO on the wide side."""
+        if group.swg is not None or base_type(group.main.op_type) not in MVU_TYPES \
+                or base_type(prev.main.op_type) != POOL_TYPE:
+            return
+        unit, pool = getCustomOp(group.main), getCustomOp(prev.main)
+        sf = unit.get_nodeattr("MW") // unit.get_nodeattr("SIMD")
+        if unit.get_nodeattr("MH") // unit.get_nodeattr("PE") <= 1:
+            return
+        wide = unit.get_instream_width()
+        old_pe, old_lut = pool.get_nodeattr("PE"), pool.lut_estimation()
+        best = (fifo_lut_equivalent(fifo_cost(sf + 2, wide)), old_pe, 0)
+        for pe in (d for d in divisors(pool.get_nodeattr("NumChannels")) if d >= old_pe):
+            pool.set_nodeattr("PE", pe)
+            narrow = pool.get_outstream_width()
+            if narrow >= wide:
+                break
+            unit.set_nodeattr("inputFillWidth", narrow)
+            if unit.get_exp_cycles() > self.target:
+                continue
+            cost = fifo_lut_equivalent(fifo_cost(sf * fill_ratio(wide, narrow) + 2, narrow)) \
+                + pool.lut_estimation() - old_lut
+            if cost < best[0]:
+                best = (cost, pe, narrow)
+        pool.set_nodeattr("PE", best[1])
+        unit.set_nodeattr("inputFillWidth", best[2])
+        if best[2]:
+            log.info("fold %s: input vector buffered on the narrow side (%d bits, %s PE=%d) -> %d cycles",
+                     group.main.name, best[2], prev.main.name, best[1], unit.get_exp_cycles())
 
     # ------------------------------------------------------------------ pool
     def _fold_pool(self, group):
@@ -154,6 +194,16 @@ class SetSNNFolding(Transformation):
         return (f"layer {node.name} ({base_type(node.op_type)}) cannot reach the target of {self.target} cycles per "
                 f"frame: its fastest folding ({folding}) needs {cycles} cycles (including its padding and "
                 f"sliding-window nodes); lower --fps or raise --clock-mhz")
+
+
+#: LUTs one BRAM18 is worth when a FIFO's cost is compared across styles: the xczu7ev's ratio (230,400 LUT /
+#: 624 BRAM18), so a block-RAM FIFO counts as the share of the part it takes
+LUT_PER_BRAM18 = 369
+
+
+def fifo_lut_equivalent(cost: dict) -> int:
+    """One FIFO's cost (``hw.fifos.fifo_cost``) in LUTs, block RAM at ``LUT_PER_BRAM18``."""
+    return cost["LUT"] + LUT_PER_BRAM18 * cost["BRAM_18K"]
 
 
 def target_cycles(fps: float, clock_mhz: float) -> int:

@@ -91,6 +91,9 @@ class SnnMVUBase(HWCustomOp):
             "accBits": ("i", False, 0),  #: signed width of a[t] (SPEC section 6)
             "stateBits": ("i", False, 0),  #: signed width of u[t] or of the score
             "ram_style": ("s", False, "auto", {"auto", "block", "distributed", "ultra"}),
+            #: bits per cycle the input arrives at when the folding feeds the unit from the narrow side of a
+            #: width converter (``hw.fifos.PlaceFIFOs``); 0: at the unit's own stream width
+            "inputFillWidth": ("i", False, 0),
         }
         attrs.update(super().get_nodeattr_types())
         attrs["exec_mode"] = ("s", False, "python", EXEC_MODES)
@@ -179,13 +182,23 @@ class SnnMVUBase(HWCustomOp):
         flat = np.asarray(x).reshape(-1, self.get_nodeattr("MW"))  # a dense layer after a conv reads the map flat
         theta = params[1] if len(params) > 1 else None
         out = mvu_layer(flat, w, params[0], self.get_nodeattr("T"), self.mode(), theta, self.get_nodeattr("leak_shift"))
-        context[self.onnx_node.output[0]] = out.reshape(self.get_normal_output_shape()).astype(np.float32)
+        # spike words (< 2^T <= 2^16) in float32 tensors, as FINN's width converters want them; scores and
+        # labels as int64, exact at any width (FINN's FIFOs pass them through)
+        dtype = np.float32 if self.mode().is_lif else np.int64
+        context[self.onnx_node.output[0]] = out.reshape(self.get_normal_output_shape()).astype(dtype)
 
     # ------------------------------------------------------------ cycles and resources
     def get_exp_cycles(self):
+        """Per input vector: NF neuron folds of SF cycles; the first fold reads the vector from the stream, at
+        one beat per ``ratio`` cycles when it comes through a width converter from a narrower stream
+        (``inputFillWidth``), the others reread the unit's buffer."""
         mw, mh = self.get_nodeattr("MW"), self.get_nodeattr("MH")
         simd, pe = self.get_nodeattr("SIMD"), self.get_nodeattr("PE")
-        return int(math.prod(self._vectors()) * (mw // simd) * (mh // pe))
+        sf, nf = mw // simd, mh // pe
+        fill = self.get_nodeattr("inputFillWidth")
+        width = self.get_instream_width()
+        ratio = 1 if not fill or fill >= width else -(-width // fill)
+        return int(math.prod(self._vectors()) * (sf * ratio + (nf - 1) * sf))
 
     def weight_memory(self) -> tuple[int, int]:
         """(depth, width) of the weight memory: MW*MH/(PE*SIMD) words of PE*SIMD*W bits."""

@@ -8,6 +8,7 @@ to ``perf.json`` beside the vectors.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -73,10 +74,25 @@ async def reset_mid_frame_then_clean_frames(dut):
     await run_images(tb, tb.v["images"][:2], tb.v["golden"][:2])
 
 
+def paced(beats: int, period: int):
+    """An endless pause pattern that lets ``beats`` beats through per ``period`` cycles, evenly spread: the
+    source of a design running at ``period`` cycles per frame (cycle k of a period sends when
+    floor((k+1) * beats / period) > floor(k * beats / period))."""
+    if not 1 <= beats <= period:
+        raise ValueError(f"pacing: {beats} input beats per frame cannot be spread over {period} cycles")
+    return itertools.cycle([(k + 1) * beats // period == k * beats // period for k in range(period)])
+
+
 @cocotb.test()
 async def measure_fifo_occupancy(dut):
-    """With FINN_SIMULATION every FIFO is FINN's fifo_gauge (unbounded); record each one's peak fill."""
+    """With FINN_SIMULATION every FIFO is FINN's fifo_gauge (unbounded); record each one's peak fill.
+
+    With ``pace_period`` in the vectors, the input is paced to one frame per ``pace_period`` cycles (the
+    rate the FIFOs are sized for); without it the source never pauses."""
     tb = TopTB(dut)
+    if "pace_period" in tb.v:
+        in_beats = len(tb.image_beats(tb.v["images"][0]))
+        tb.source.set_pause_generator(paced(in_beats, int(tb.v["pace_period"])))
     await tb.reset()
     await run_images(tb, tb.v["images"], tb.v["golden"])
     peaks = {str(name): int(getattr(dut, f"{name}_i").maxcount.value) for name in tb.v["fifos"]}
