@@ -224,6 +224,9 @@ def _fifos_from_rtl_twin(build: Path, net_path: Path, net, copts, frames: int) -
     out = FifoDepths(method=f"from the RTL twin ({twin.relative_to(build)}): " + record.method,
                      frames=record.frames, peaks=dict(record.peaks), depths=depths)
     out.save(build)
+    from hw.fifos import refresh_report
+
+    refresh_report(build, model, out.method)  # the FIFOs' estimates in report.json, for the fit check
     return out.to_dict()
 
 
@@ -401,6 +404,10 @@ def run_bitstream(opts: BitstreamOptions, env: dict | None = None) -> BitstreamR
         stitch_build(build, 0)
     else:
         stitch_build(build, opts.size_fifos)
+    # the fit again with the FIFOs as sized (their estimates are in report.json now, hw.fifos.refresh_report)
+    fit = check_fit(CompileReport.load(build).to_dict(), board, source=str(build / "report.json"))
+    for w in fit.warnings:
+        log.warning("%s", w)
     done.append(Step.STITCH.value)
 
     # 5. scripts, 6. deploy folder without the bitstream
