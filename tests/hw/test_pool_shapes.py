@@ -102,3 +102,28 @@ def test_stitched_rtl_with_overlapping_and_non_square_pools_equals_golden(tmp_pa
     golden = run_network(net, images)
     assert golden.scores.std() > 0  # the network computes something image-dependent
     assert np.array_equal(scores, golden.scores) and np.array_equal(pred, golden.pred)
+
+
+def _wide_pool(impl: str):
+    from onnx import helper
+    from qonnx.custom_op.registry import getCustomOp
+
+    return getCustomOp(helper.make_node(
+        f"SnnSpikePool_{impl}", ["x"], ["y"], name="pool1", domain=f"finn.custom_op.fpgadataflow.{impl}",
+        backend="fpgadataflow", ImgDim=[6, 6], NumChannels=512, Kernel=[3, 2], Stride=[2, 1], PE=512, T=16,
+        inputDataType="UINT16"))
+
+
+def test_a_pool_the_hls_backend_cannot_build_is_refused_at_compile():
+    """``compile`` calls each node's ``check_folding``: the limit left (the HLS generator's widest ap_uint, 4096
+    bits) is refused there, naming the node, the value and the cap."""
+    from hw.block_params import BlockParamError
+
+    with pytest.raises(BlockParamError,
+                       match=r"^node pool1: the beat is 8192 bits, more than the 4096 this generator supports$"):
+        _wide_pool("hls").check_folding()
+
+
+def test_the_rtl_pool_has_no_beat_width_cap():
+    _wide_pool("rtl").check_folding()
+    assert _wide_pool("rtl").verify_node() == []
