@@ -497,3 +497,29 @@ def test_a_corrupt_harness_description_names_the_file(tmp_path):
     with pytest.raises(TransportError, match=r"h/harness\.json: corrupt simulation harness description "
                                              r"\(KeyError: 'IN_BEATS'\)"):
         Harness(folder)
+
+
+@pytest.mark.parametrize("text, pattern", [
+    ('{"top": ', r"d/stitched\.json: not valid JSON \(Expecting value"),
+    ('{"top": "dietsnn_top"}', r"d/stitched\.json: field \w+: missing"),
+])
+def test_the_drivers_files_name_themselves_when_corrupt(files, tmp_path, monkeypatch, text, pattern):
+    """The board package reads stitched.json through dietsnn.artifacts: a corrupt file is named, with the field."""
+    import sys
+
+    import hw.package
+    from dietsnn.errors import DriverError
+
+    build = tmp_path / "b"
+    build.mkdir()
+    shutil.copy(files / "a.snn.npz", build / "network.snn.npz")
+    (build / "stitched.json").write_text(text)
+    (build / "report.json").write_text("{}")
+    hw.package.assemble_deploy(build, tmp_path / "d")
+    monkeypatch.syspath_prepend(str(tmp_path / "d"))
+    for name in [m for m in sys.modules if m.startswith("dietsnn_driver")]:
+        monkeypatch.delitem(sys.modules, name)
+    from dietsnn_driver import Accelerator
+
+    with pytest.raises(DriverError, match=pattern):
+        Accelerator(tmp_path / "d", transport="sim")
