@@ -110,6 +110,10 @@ MIN_RTL_WEIGHT_BITS, MAX_RTL_WEIGHT_BITS = 2, 16  #: signed weight widths the RT
 MAX_HLS_WIDTH = 4096  #: the widest ap_int/ap_uint the HLS generator declares
 MAX_HLS_PARAM_BITS = 32  #: the widest WBITS/IBITS the HLS kernels take
 
+# ---------------------------------------------------------------- build targets
+#: above any PL clock of FINN's Zynq parts: a larger --clock-mhz is a clock given in Hz
+MAX_CLOCK_MHZ = 1000.0
+
 
 def check_range(who: str, name: str, value, lo: int, hi: int | None = None) -> int:
     """``value`` as an int in ``lo..hi`` (``hi`` None: no upper bound), else a ValueError ``"{who}: ..."``."""

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from dietsnn.errors import DriverError
 from dietsnn.fsutil import OutputPathError, atomic_file, atomic_path, check_file_target, check_folder_target
-from dietsnn.netfile import MAX_T, NetFileError
+from dietsnn.netfile import NetFileError
+from dietsnn.vocab import MAX_CLOCK_MHZ, MAX_T
 
 from . import DEFAULT_RUN, NETWORK_FILE, ROOT  # noqa: F401  (ROOT, DEFAULT_RUN: re-exported for scripts)
 from .predict import LEVELS, predict_scores
@@ -27,8 +28,6 @@ from .predict import LEVELS, predict_scores
 log = logging.getLogger("dietsnn")
 
 EXIT_ERROR = 2  #: a user error (bad argument, file or network); argparse uses 2 too
-#: above any PL clock of FINN's Zynq parts (hw.compile.MAX_CLOCK_MHZ, restated: the parser must not import FINN)
-MAX_CLOCK_MHZ = 1000.0
 
 
 # ------------------------------------------------------------------ argument types (argparse names the argument)

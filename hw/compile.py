@@ -21,6 +21,7 @@ from dietsnn.artifacts import CompileReport
 from dietsnn.fsutil import atomic_folder, check_folder_target
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref.widths import network_widths
+from dietsnn.vocab import MAX_CLOCK_MHZ
 
 from . import finn_ops  # noqa: F401  (registers the project's ops into FINN's domains)
 from .boards import RESOURCES, get_board
@@ -36,7 +37,6 @@ FOLDING = "folding_config.json"
 REPORT = "report.json"
 SUMMARY = "report.txt"
 FOLD_ATTRS = ["PE", "SIMD", "parallel_window", "ram_style", "depth", "impl_style", "preferred_impl_style"]
-MAX_CLOCK_MHZ = 1000.0  #: above any PL clock of FINN's Zynq parts: a larger value is a clock given in Hz
 #: cycles per frame of the slowest folding (every layer at SIMD = PE = 1): the floor of the resources
 FLOOR_CYCLES = 2**40
 
