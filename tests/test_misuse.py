@@ -523,3 +523,23 @@ def test_the_drivers_files_name_themselves_when_corrupt(files, tmp_path, monkeyp
 
     with pytest.raises(DriverError, match=pattern):
         Accelerator(tmp_path / "d", transport="sim")
+
+
+@pytest.mark.parametrize("argv, pattern", [
+    (["train", "--config", "bad.yaml", "--out", "r"], r"bad\.yaml: not valid YAML"),
+    (["train", "--config", "unknown_key.yaml", "--out", "r"], r"unknown_key\.yaml: unknown key\(s\) \['not_a_key'\]; "
+                                                              r"expected some of \["),
+    (["train", "--config", "no_such_config", "--out", "r"], r"config 'no_such_config' not found"),
+    (["train", "--out", "fresh", "--resume"], r"--resume: fresh/checkpoint\.pt does not exist; nothing to resume"),
+    (["train", "--out", "corrupt", "--resume"], r"corrupt/checkpoint\.pt: not a readable PyTorch checkpoint"),
+    (["export", "corrupt"], r"corrupt/checkpoint\.pt: not a readable PyTorch checkpoint"),
+], ids=["yaml", "unknown_key", "unknown_config", "resume_nothing", "resume_corrupt", "export_corrupt"])
+def test_training_inputs(capsys, tmp_path, monkeypatch, argv, pattern):
+    """The train-side checks (quant_train) reached through the command: named file, no traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.yaml").write_text("layers: [1, 2\n")
+    (tmp_path / "unknown_key.yaml").write_text("seed: 3\nnot_a_key: 3\n")
+    (tmp_path / "corrupt").mkdir()
+    (tmp_path / "corrupt" / "checkpoint.pt").write_bytes(b"PK\x03\x04 truncated")
+    misuse(capsys, argv, pattern)
+    assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())
