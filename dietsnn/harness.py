@@ -89,6 +89,11 @@ class Harness:
             max_stall = int(self.max_stall * slow)
         if not isinstance(max_stall, (int, np.integer)) or max_stall < 1:
             raise ValueError(f"max_stall must be a positive integer of cycles, not {max_stall!r}")
+        if batch is not None and (isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1):
+            raise ValueError(f"batch must be a positive integer of frames (or None: one batch), not {batch!r}")
+        for name, p in (("idle", idle), ("backpressure", backpressure)):
+            if not 0.0 <= p < 1.0:
+                raise ValueError(f"{name} must be a probability in [0, 1), not {p!r}")
         data = np.ascontiguousarray(data, dtype=np.uint8).reshape(-1)
         if data.size == 0 or data.size % self.in_frame_bytes:
             raise TransportError(f"{data.size} input bytes are not a positive whole number of frames of "

@@ -543,3 +543,19 @@ def test_training_inputs(capsys, tmp_path, monkeypatch, argv, pattern):
     (tmp_path / "corrupt" / "checkpoint.pt").write_bytes(b"PK\x03\x04 truncated")
     misuse(capsys, argv, pattern)
     assert not (tmp_path / "r").exists() or not any((tmp_path / "r").iterdir())
+
+
+@pytest.mark.parametrize("options, pattern", [
+    ({"batch": 0}, r"batch must be a positive integer of frames \(or None: one batch\), not 0"),
+    ({"batch": -4}, r"batch must be a positive integer of frames"),
+    ({"max_stall": 0}, r"max_stall must be a positive integer of cycles, not 0"),
+    ({"idle": 1.0}, r"idle must be a probability in \[0, 1\), not 1\.0"),
+    ({"backpressure": -0.1}, r"backpressure must be a probability in \[0, 1\)"),
+])
+def test_simulated_accelerator_options(tmp_path, options, pattern):
+    from dietsnn.harness import Harness
+
+    h = Harness(_fake_harness(tmp_path / "h", 0, {}))
+    with pytest.raises(ValueError, match=pattern):
+        h.run(np.zeros(8, np.uint8), **options)
+    assert not (tmp_path / "h" / "args.txt").exists()  # refused before the simulator ran
