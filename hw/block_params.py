@@ -30,9 +30,11 @@ import numpy as np
 
 from dietsnn.netfile import Layer
 from dietsnn.ref.widths import layer_widths, signed_bits
-from dietsnn.vocab import (FLOAT32_EXACT, MAX_HLS_PARAM_BITS, MAX_HLS_WIDTH, MAX_LEAK_SHIFT, MAX_RTL_WEIGHT_BITS, MAX_SIMD_PE,
+from dietsnn.vocab import (MAX_HLS_PARAM_BITS, MAX_HLS_WIDTH, MAX_LEAK_SHIFT, MAX_RTL_WEIGHT_BITS, MAX_SIMD_PE,
                            MAX_STATE_BITS, MAX_T, MIN_LEAK_SHIFT, MIN_RTL_WEIGHT_BITS, MIN_T, STATE_BOUND_CAP, Kind,
                            MvuMode)
+
+from .exact import exact_ints
 
 BACKENDS = ("rtl", "hls")  #: the implementations a block has
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -188,14 +190,13 @@ class MVUArrays:
 
 def _int_array(bad: list[str], name: str, a, shape: tuple[int, ...], what: str) -> np.ndarray | None:
     arr = np.asarray(a)
-    if arr.dtype.kind == "f" and np.array_equal(arr, np.rint(arr)) and (not arr.size
-                                                                        or np.abs(arr).max() < FLOAT32_EXACT):
-        arr = arr.astype(np.int64)  # a float container holding exact integers (below 2^24, SPEC section 6)
-    if arr.dtype.kind == "f":
-        bad.append(f"{name} must be an integer array (floats only hold integers exactly below 2^24 = "
-                   f"{FLOAT32_EXACT}), got dtype {arr.dtype}"
-                   + (f" with values up to {np.abs(arr).max():g}" if arr.size else ""))
-    elif arr.dtype.kind not in "iu":
+    if arr.dtype.kind == "f":  # a float container: only when it holds integers exactly (hw.exact)
+        try:
+            arr = exact_ints(arr, name)
+        except ValueError as e:
+            bad.append(str(e))
+            return None
+    if arr.dtype.kind not in "iu":
         bad.append(f"{name} must be an integer array, got dtype {arr.dtype}")
     elif arr.shape != shape:
         bad.append(f"{name} has shape {arr.shape}, expected {what} = {shape}")

@@ -13,6 +13,7 @@ from qonnx.core.onnx_exec import execute_onnx
 from qonnx.custom_op.registry import getCustomOp
 
 from . import finn_ops  # noqa: F401  (registers the project's ops into FINN's domains)
+from .exact import exact_ints
 
 
 def set_python_exec(model: ModelWrapper) -> ModelWrapper:
@@ -37,6 +38,7 @@ def execute_dataflow(model: ModelWrapper, images: np.ndarray, progress: bool = F
     if progress:
         from tqdm import tqdm
         it = tqdm(it, desc="dataflow", leave=False, mininterval=2.0)
-    scores = [np.rint(execute_onnx(model, {inp: x[i:i + 1].astype(np.float32)})[out]).astype(np.int64).reshape(1, -1)
-              for i in it]
+    # pixels in the float32 input tensor (exact: at most 16 bits); scores come back as int64, exactly
+    scores = [exact_ints(execute_onnx(model, {inp: x[i:i + 1].astype(np.float32)})[out], "dataflow scores")
+              .reshape(1, -1) for i in it]
     return np.concatenate(scores) if scores else np.zeros((0, model.get_tensor_shape(out)[-1]), np.int64)

@@ -1,4 +1,4 @@
-"""The integer network as a QONNX model: the project's custom ops, integer initializers with QONNX datatypes.
+"""The integer network as a QONNX model: the project's custom ops, int64 initializers with QONNX datatypes.
 
 ``to_qonnx(net)`` builds the ``ModelWrapper``; ``execute_qonnx`` runs it with
 ``qonnx.core.onnx_exec.execute_onnx`` (each custom op calls ``dietsnn.ref``).
@@ -22,6 +22,7 @@ from dietsnn.netfile import IntNetwork
 from dietsnn.ref.widths import network_widths
 from dietsnn.vocab import Kind
 
+from .exact import check_float32_streams, exact_ints
 from .qonnx_ops.base import DOMAIN
 from .vocab import names
 
@@ -39,7 +40,8 @@ def int_datatype(a: np.ndarray) -> DataType:
 
 
 def to_qonnx(net: IntNetwork, batch: int = 1) -> ModelWrapper:
-    """Build the QONNX model of ``net`` for ``batch`` images."""
+    """Build the QONNX model of ``net`` for ``batch`` images (refusing streams that float32 cannot carry)."""
+    check_float32_streams(net)
     nodes, inits, annotations = [], [], {}
     widths = {w.name: w for w in network_widths(net)}
     prev = INPUT
@@ -57,7 +59,7 @@ def to_qonnx(net: IntNetwork, batch: int = 1) -> ModelWrapper:
             params.append(("theta", layer.theta))
         for suffix, value in params:
             name = f"{layer.name}.{suffix}"
-            inits.append(helper.make_tensor(name, TensorProto.FLOAT, value.shape, value.astype(np.float32).ravel()))
+            inits.append(helper.make_tensor(name, TensorProto.INT64, value.shape, value.astype(np.int64).ravel()))
             annotations[name] = (DataType[f"INT{net.weight_bits}"] if suffix == "weight" and net.weight_bits
                                  else int_datatype(value))
             inputs.append(name)
@@ -107,5 +109,5 @@ def execute_qonnx(net: IntNetwork, images: np.ndarray, batch_size: int = 256) ->
         x = images[start:start + batch_size]
         model = models.setdefault(len(x), to_qonnx(net, batch=len(x)))
         res = execute_onnx(model, {INPUT: x.astype(np.float32)})[OUTPUT]
-        out.append(np.rint(res).astype(np.int64))
+        out.append(exact_ints(res, "QONNX scores"))
     return np.concatenate(out) if out else np.zeros((0, net.num_classes), np.int64)

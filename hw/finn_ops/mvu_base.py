@@ -21,9 +21,11 @@ from finn.custom_op.fpgadataflow.hwcustomop import HWCustomOp
 from qonnx.core.datatype import DataType
 
 from dietsnn.ref.mvu import mvu_layer
-from dietsnn.vocab import FLOAT32_EXACT, MvuMode
+from dietsnn.vocab import MvuMode
 
 from ..block_params import BlockParamError, MVUParams
+from .variants import VARIANTS, Variant, const_cycles_per_vector, const_luts, variant_problems
+from ..exact import exact_ints
 
 EXEC_MODES = {"", "python", "cppsim", "rtlsim"}
 PYTHON_MODES = ("", "python", "cppsim")  #: every mode but rtlsim runs the Python model (it *is* the C-sim reference)
@@ -43,17 +45,7 @@ def python_exec_mode(inst) -> None:
             "project simulates its blocks with Verilator (sim/) and g++ (hw.hls_gen): use exec_mode 'cppsim'")
 
 
-def int_param(a: np.ndarray, what: str = "parameter") -> np.ndarray:
-    """An int64 copy of an integer tensor: integer dtypes exactly; floats only when they hold exact integers
-    below 2^24 (the float32 containers of SPEC section 6), else a ValueError naming ``what``."""
-    a = np.asarray(a)
-    if a.dtype.kind in "iu":
-        return a.astype(np.int64)
-    if a.dtype.kind == "f" and np.array_equal(a, np.rint(a)) and (not a.size or np.abs(a).max() < FLOAT32_EXACT):
-        return a.astype(np.int64)
-    raise ValueError(f"{what}: expected integers (an integer array, or floats holding integers below 2^24 = "
-                     f"{FLOAT32_EXACT}), got dtype {a.dtype}" + (f" with values up to {np.abs(a).max():g}"
-                                                                  if a.size and a.dtype.kind == "f" else ""))
+int_param = exact_ints  #: an int64 copy of an integer tensor, exact or refused (``hw.exact``)
 
 
 def bram18(omega: int, mem_width: int) -> int:
@@ -94,6 +86,11 @@ class SnnMVUBase(HWCustomOp):
             #: bits per cycle the input arrives at when the folding feeds the unit from the narrow side of a
             #: width converter (``hw.fifos.PlaceFIFOs``); 0: at the unit's own stream width
             "inputFillWidth": ("i", False, 0),
+            #: the block: "generic" (weights in memory) or "const" (weights as constants in logic), see
+            #: ``hw.finn_ops.variants``; the folding chooses
+            "variant": ("s", False, "generic", set(VARIANTS)),
+            "weightOnes": ("i", False, 0),  #: set bits of all |w| (the const variant's model; written by the folding)
+            "variantCosts": ("s", False, ""),  #: what the folding priced per variant (why this variant)
         }
         attrs.update(super().get_nodeattr_types())
         attrs["exec_mode"] = ("s", False, "python", EXEC_MODES)
@@ -155,7 +152,10 @@ class SnnMVUBase(HWCustomOp):
 
     def verify_node(self):
         """Every problem of the block for this node's backend (none: the abstraction layer's checks)."""
-        return self.block_params().problems(getattr(self, "impl_style", None))
+        backend = getattr(self, "impl_style", None)
+        if self.get_nodeattr("variant") == Variant.CONST.value:  # another block: the generic unit's caps do not apply
+            return self.block_params().problems(None) + variant_problems(self, backend)
+        return self.block_params().problems(backend) + variant_problems(self, backend)
 
     def check_folding(self):
         """Raise ``BlockParamError`` naming the node when the block cannot be built (what ``compile`` calls)."""
@@ -195,6 +195,8 @@ class SnnMVUBase(HWCustomOp):
         mw, mh = self.get_nodeattr("MW"), self.get_nodeattr("MH")
         simd, pe = self.get_nodeattr("SIMD"), self.get_nodeattr("PE")
         sf, nf = mw // simd, mh // pe
+        if self.get_nodeattr("variant") == Variant.CONST.value:
+            return int(math.prod(self._vectors()) * const_cycles_per_vector(self))
         fill = self.get_nodeattr("inputFillWidth")
         width = self.get_instream_width()
         ratio = 1 if not fill or fill >= width else -(-width // fill)
@@ -212,11 +214,15 @@ class SnnMVUBase(HWCustomOp):
         return style == "distributed" or (style == "auto" and self.weight_memory()[0] <= self.LUTRAM_DEPTH)
 
     def bram_estimation(self, fpgapart=None):
+        if self.get_nodeattr("variant") == Variant.CONST.value:
+            return 0  # constants in logic
         if self.weights_in_lutram() or self.get_nodeattr("ram_style") == "ultra":
             return 0
         return bram18(*self.weight_memory())
 
     def uram_estimation(self, fpgapart=None):
+        if self.get_nodeattr("variant") == Variant.CONST.value:
+            return 0
         if self.get_nodeattr("ram_style") != "ultra":
             return 0
         depth, width = self.weight_memory()
@@ -239,6 +245,8 @@ class SnnMVUBase(HWCustomOp):
     def lut_estimation(self, fpgapart=None):
         """Calibrated on Yosys synth_xilinx of the fmnist blocks (bench/results/blocks.json, within 30%):
         50 + 1.1 x PE x datapath + the input buffer (LUTRAM, re-read per neuron fold) + LUTRAM weights."""
+        if self.get_nodeattr("variant") == Variant.CONST.value:
+            return const_luts(self)
         pe, simd, mw = self.get_nodeattr("PE"), self.get_nodeattr("SIMD"), self.get_nodeattr("MW")
         depth, width = self.weight_memory()
         lutram = width * math.ceil(depth / 64) if self.weights_in_lutram() else 0

@@ -10,6 +10,7 @@ from dietsnn.netfile import Layer
 from dietsnn.ref.widths import layer_widths
 from dietsnn.vocab import Kind
 
+from ..exact import exact_ints
 from ..finn_ops import FINN_DOMAIN
 
 
@@ -24,7 +25,7 @@ def add_tensor(model, name: str, shape, dtype: DataType):
 
 
 def add_param(model, name: str, value: np.ndarray, dtype: DataType):
-    model.set_initializer(name, np.asarray(value, dtype=np.float32))
+    model.set_initializer(name, exact_ints(value, name))  # int64: the network's integers, exactly
     model.set_tensor_datatype(name, dtype)
 
 

@@ -19,14 +19,12 @@ from dietsnn.ref.network import run_layer
 from dietsnn.ref.streams import spike_words, word_spikes
 from dietsnn.vocab import MAX_T, MIN_T, Kind
 
+from ..exact import exact_ints
+
 DOMAIN = "hw.qonnx_ops"
 
 
-def as_int(a: np.ndarray, what: str) -> np.ndarray:
-    a = np.asarray(a)
-    if a.dtype.kind == "f" and not np.array_equal(a, np.rint(a)):
-        raise ValueError(f"{what}: expected integer values")
-    return np.rint(a).astype(np.int64) if a.dtype.kind == "f" else a.astype(np.int64)
+as_int = exact_ints  #: an int64 copy of an integer tensor, exact or refused (``hw.exact``)
 
 
 class SNNOp(CustomOp):
@@ -113,7 +111,9 @@ class SNNOp(CustomOp):
             out = spike_words(out)
         if self.nhwc:
             out = out.transpose(0, 2, 3, 1)
-        context[node.output[0]] = np.ascontiguousarray(out).astype(np.float32)
+        # spike words (< 2^T <= 2^16) in the float32 QONNX tensors; scores as int64, exact at any width
+        dtype = np.int64 if self.kind is Kind.OUTPUT_ACCUMULATE else np.float32
+        context[node.output[0]] = np.ascontiguousarray(out).astype(dtype)
 
     def verify_node(self):
         info = []

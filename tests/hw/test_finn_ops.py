@@ -61,3 +61,32 @@ def test_folding_that_does_not_divide_is_reported():
     assert inst.verify_node() == ["SIMD=5 must divide MW=12", "PE=4 must divide MH=6"]
     with pytest.raises(ValueError, match=r"^node mvu: SIMD=5 must divide MW=12; PE=4 must divide MH=6$"):
         inst.check_folding()
+
+
+def test_a_state_wider_than_the_rtl_cap_is_refused_at_compile_in_the_generators_words(rng, tmp_path):
+    """SPEC section 6: the RTL block caps its registers at 48 bits; compile refuses such a network with exactly
+    the message stitching (the RTL generator) would give; the HLS blocks take it."""
+    from dataclasses import replace
+
+    from dietsnn.testing import random_network
+    from hw import rtl_gen
+    from hw.block_params import BlockParamError
+    from hw.compile import CompileOptions, _specialize, build_dataflow
+    from hw.fold import name_layers
+    from hw.lower import lower_to_dataflow
+    from hw.qonnx_export import to_qonnx
+
+    net = random_network(rng, in_shape=(1, 6, 6))
+    fc2 = replace(net.layers[-1], bias=np.full(3, 2**47, np.int64))
+    net = replace(net, layers=net.layers[:-1] + (fc2,))
+    msg = r"^node fc2: widths must satisfy 1 <= acc_bits \(\d+\) <= state_bits \(51\) <= 48 \(the RTL block's widest"
+    with pytest.raises(BlockParamError, match=msg) as at_compile:
+        build_dataflow(net, CompileOptions(fps=2000, impl="rtl"))
+    model = _specialize(lower_to_dataflow(to_qonnx(net)), "xczu7ev-ffvc1156-2-e", "rtl")
+    name_layers(model, [layer.name for layer in net.layers])  # SpecializeLayers renumbers the names
+    node = next(n for n in model.graph.node if n.name == "fc2")
+    with pytest.raises(BlockParamError) as at_generation:
+        rtl_gen.generate_node(getCustomOp(node), model, tmp_path)
+    assert str(at_generation.value) == str(at_compile.value)
+    assert not any(tmp_path.iterdir())  # nothing written
+    build_dataflow(net, CompileOptions(fps=2000, impl="hls"))  # the HLS kernels' registers are wider
