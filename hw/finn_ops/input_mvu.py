@@ -8,6 +8,7 @@ Inputs: pixels ``(1, *vectors, MW)`` UINT<bits_in>, weights, bias, theta; output
 from finn.custom_op.fpgadataflow import register_custom_op
 
 from .mvu_base import SnnMVUBase
+from .variants import Variant
 
 
 @register_custom_op
@@ -23,4 +24,6 @@ class SnnInputMVU(SnnMVUBase):
         return tree + acc + T * 3 * state  # one product per lane, T neuron updates
 
     def dsp_estimation(self, fpgapart=None):
+        if self.get_nodeattr("variant") == Variant.CONST.value:
+            return 0  # constant products are shift-adds in LUTs
         return self.get_nodeattr("SIMD") * self.get_nodeattr("PE")  # one pixel x weight product per lane
