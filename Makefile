@@ -35,7 +35,7 @@ test-fast:  ## the integer-reference unit tests only (seconds)
 demo:  ## the flow on the shipped fmnist network: compile -> stitch -> RTL check on real images -> report (minutes)
 	$(ENV) dietsnn compile $(RUN) --board $(BOARD) --fps $(FPS) --clock-mhz $(CLOCK_MHZ) --out $(BUILD)
 	$(ENV) dietsnn stitch $(BUILD)
-	$(ENV) python -m bench.network --build $(BUILD) --limit 300 --skip-synth --skip-finn --out $(BUILD)/demo_network.json
+	$(ENV) python -m bench.network --build $(BUILD) --limit 300 --skip-synth --skip-timing --skip-finn --out $(BUILD)/demo_network.json
 	$(ENV) dietsnn estimate $(BUILD)
 
 compile:  ## lower RUN to FINN dataflow layers folded for FPS at CLOCK_MHZ on BOARD, into BUILD

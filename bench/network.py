@@ -1,6 +1,9 @@
-"""``make bench-network``: the stitched fmnist accelerator (50k fps build) on all 10,000 test images in RTL.
+"""``make bench-network``: the stitched fmnist accelerator on all 10,000 test images in RTL, against FINN's ANN twin.
 
-Writes ``bench/results/network.json``:
+For each target (default 100,000 frames/s, the default build, on all 10,000
+test images, and 50,000 on the first 1,000) the shipped network is compiled
+and stitched (FIFOs sized at the target rate) and ``bench/results/network.json``
+gets, per build (``builds``; the first build's figures also at the top level):
 
 - RTL == golden on every score of the 10,000 test images (the Verilator model of
   ``dietsnn_accel`` driven by ``sim/harness``, batches of 100 frames, TLAST checked);
@@ -9,9 +12,16 @@ Writes ``bench/results/network.json``:
   pipeline, against the folding's bound; frames per second at the clock;
 - the compute-energy ratio of SPEC section 7 from the spikes the RTL produced
   (counted on every spiking layer's output stream), next to the golden's;
-- the whole design's Yosys resources (``bench.network_synth``) against the xczu7ev;
+- the whole design's Yosys resources (``bench.network_synth``: the whole top when
+  yowasp's slang frontend takes it, else every instance on its own, summed) against
+  the xczu7ev, per layer with its variant and the folding's reason (``layers``);
+- the timing proxy of every block (``hw.proxy``): the clock it implies and the
+  frames/s at that clock next to 200 MHz;
 - the ANN twin through FINN's own flow to estimates at the same frame rate
-  (``bench.finn_ann``), side by side with the SNN (LUT, BRAM, DSP, FPS, accuracy).
+  (``bench.finn_ann``): FINN's defaults, FINN's ``SetFolding`` with
+  ``mvau_wwidth_max`` 64, and where that misses the target a folding that reaches
+  it (``bench.twin_folding``), side by side with the SNN (LUT, BRAM, DSP, frames/s,
+  frames/s per kLUT, accuracy).
 
 Stages are cached in the build folder; ``--limit`` runs fewer images (a smoke run).
 """
@@ -29,6 +39,8 @@ from dietsnn.harness import Harness
 from flow.cli import DEFAULT_RUN
 from dietsnn.datasets import load_fmnist_arrays
 from dietsnn.artifacts import CompileReport, FifoDepths, Stitched
+from dietsnn.fsutil import atomic_write_text
+from hw.toolenv import cache_dir
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network
 from dietsnn.ref.energy import energy_report, synaptic_ops
@@ -132,116 +144,209 @@ def run_rtl(build: Path, images: np.ndarray, golden: np.ndarray, chunk: int, bat
 
 
 def finn_ann(fps: float, clock_mhz: float, work: Path) -> dict:
+    """The ANN twin through FINN's own flow to estimates at ``fps``: FINN's defaults (``mvau_wwidth_max`` 36),
+    FINN's ``SetFolding`` with ``mvau_wwidth_max`` 64, and, where FINN misses the target, the folding that
+    reaches it (``bench.twin_folding.fold_to_target``): the twin at equal frames/s."""
+    from qonnx.core.modelwrapper import ModelWrapper
+
     from bench.finn_ann import ann_estimate
+    from bench.twin_folding import fold_to_target
     from quant_train.train import load_ann
 
     ann = load_ann(DEFAULT_RUN)
     images, _ = load_fmnist_arrays("test")
+
+    def row(r, how):
+        t = r["total_resources"]
+        return {"folding": how, "LUT": int(t["LUT"]), "BRAM_18K": int(t["BRAM_18K"]), "DSP": int(t["DSP"]),
+                "URAM": int(t.get("URAM", 0)), "estimated_fps": r["estimated_fps"], "max_cycles": r["max_cycles"],
+                "target_met": r["target_met"], "bottleneck": r["max_cycles_node"], "folding_of": r["folding"],
+                "layer_resources": {k: {q: v[q] for q in ("LUT", "BRAM_18K", "DSP")} for k, v in
+                                    r["layer_resources"].items()},
+                "agreement_with_pytorch": {k: v for k, v in r["agreement"].items() if k != "torch_predictions"}}
+
     rows = {}
-    for label, wmax in (("FINN defaults (mvau_wwidth_max 36)", 36), ("mvau_wwidth_max 64", 64)):
-        log(f"FINN flow on the ANN twin: {label}")
+    for label, wmax in (("FINN defaults (mvau_wwidth_max 36)", 36), ("FINN SetFolding, mvau_wwidth_max 64", 64)):
+        log(f"FINN flow on the ANN twin at {fps:.0f} fps: {label}")
         r = ann_estimate(ann, tuple(ann.input_shape), fps=fps, clock_mhz=clock_mhz, work_dir=work / f"w{wmax}",
                          images=images[:100], mvau_wwidth_max=wmax)
-        rows[label] = {"LUT": int(r["total_resources"]["LUT"]), "BRAM_18K": int(r["total_resources"]["BRAM_18K"]),
-                       "DSP": int(r["total_resources"]["DSP"]), "URAM": int(r["total_resources"].get("URAM", 0)),
-                       "estimated_fps": r["estimated_fps"], "max_cycles": r["max_cycles"],
-                       "bottleneck": r["max_cycles_node"], "agreement_with_pytorch": r["agreement"]}
+        rows[label] = row(r, label)
+    if not rows["FINN SetFolding, mvau_wwidth_max 64"]["target_met"]:
+        label = "folded to the target (bench.twin_folding)"
+        log(f"FINN flow on the ANN twin at {fps:.0f} fps: {label}")
+        cfg = fold_to_target(ModelWrapper(str(work / "w64" / "estimated.onnx")), int(clock_mhz * 1e6 / fps))
+        r = ann_estimate(ann, tuple(ann.input_shape), fps=fps, clock_mhz=clock_mhz, work_dir=work / "to_target",
+                         images=images[:100], mvau_wwidth_max=64, folding_config=cfg)
+        rows[label] = {**row(r, label), "config": cfg}
     return rows
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--build", default=str(ROOT / "bench" / "runs" / "network_build"))
-    ap.add_argument("--fps", type=float, default=50000)
-    ap.add_argument("--limit", type=int, help="only the first N test images")
-    ap.add_argument("--chunk", type=int, default=1000, help="images per simulator run")
-    ap.add_argument("--batch", type=int, default=100, help="frames per DMA transfer (TLAST)")
-    ap.add_argument("--skip-synth", action="store_true")
-    ap.add_argument("--synth-result", help="a `python -m bench.network_synth` JSON of an identical build (same "
-                                           "accelerator parameters and FIFO depths) instead of synthesizing again")
-    ap.add_argument("--skip-finn", action="store_true")
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "network.json"))
-    a = ap.parse_args()
-    t0 = time.time()
-    build = Path(a.build)
-    report = prepare(build, a.fps)
-    images, labels = load_fmnist_arrays("test")
-    if a.limit:
-        images, labels = images[: a.limit], labels[: a.limit]
+def layer_table(report: dict, syn: dict | None) -> list[dict]:
+    """Per layer (and the FIFOs / width converters): variant, folding, cycles, the estimate and the Yosys LUT, FF,
+    BRAM18 and DSP of its nodes, and why the folding chose its variant."""
+    inst = {r["name"]: r for r in (syn or {}).get("instances", [])}
+    rows, seen = [], set()
+
+    def yosys(names):
+        got = [inst[n] for n in names if n in inst]
+        if not got or len(got) < len(names):
+            return {}
+        return {k: (None if any(g.get(k) is None for g in got) else sum(g[k] for g in got))
+                for k in ("LUT", "FF", "BRAM_18K", "DSP")}
+
+    for l in report["layers"]:
+        names = [n["node"] for n in l["nodes"]]
+        seen.update(names)
+        main = l["nodes"][-1]
+        rows.append({"layer": l["layer"], "kind": l["kind"], "variant": main.get("variant"), "SIMD": l["SIMD"],
+                     "PE": l["PE"], "cycles": l["cycles"], "estimate": {k: l[k] for k in ("LUT", "BRAM_18K", "DSP")},
+                     "yosys": yosys(names), "why": main.get("variant_costs", "")})
+    glue = [n["node"] for n in report["interconnect"]]
+    rows.append({"layer": "FIFOs + width converters", "kind": f"{len(glue)} nodes", "variant": None, "SIMD": None,
+                 "PE": None, "cycles": None,
+                 "estimate": {k: sum(n[k] for n in report["interconnect"]) for k in ("LUT", "BRAM_18K", "DSP")},
+                 "yosys": yosys(glue), "why": report.get("fifos", {}).get("method", "")})
+    framing = [r for r in inst.values() if r["op_type"] == "dietsnn_accel"]
+    if framing:
+        rows.append({"layer": "DMA framing (dietsnn_accel)", "kind": "", "variant": None, "SIMD": None, "PE": None,
+                     "cycles": None, "estimate": {}, "yosys": {k: framing[0].get(k) for k in ("LUT", "FF", "BRAM_18K",
+                                                                                            "DSP")}, "why": ""})
+    return rows
+
+
+def bench_build(fps: float, build: Path, a, images: np.ndarray, labels: np.ndarray, metrics: dict) -> dict:
+    """One build at ``fps``: compile + stitch, the RTL on ``images``, Yosys, the timing proxy, the twin."""
+    report = prepare(build, fps)
     net = IntNetwork.load(build / "network.snn.npz")
-    log(f"golden on {len(images)} images")
+    log(f"{fps:.0f} fps: golden on {len(images)} images")
     g = run_network(net, images, count_synops=True)
     rtl = run_rtl_cached(build, images, g.scores, a.chunk, a.batch)
+    report = CompileReport.load(build).to_dict()  # with the FIFOs as sized
     clock = float(report["clock_mhz"])
     synops = rtl_synops(net, rtl["harness"], rtl["taps"])
     spikes = rtl["harness"].spike_totals(rtl["taps"])
     energy = energy_report(net, synops, len(images))
+    steady = rtl["steady_cycles_per_frame"]
     result = {
-        "network": str(DEFAULT_RUN / "network.snn.npz"), "images": len(images), "board": report.get("board"),
-        "part": report["part"], "clock_mhz": clock, "target_fps": a.fps,
+        "build": str(build), "target_fps": fps, "board": report.get("board"), "part": report["part"],
+        "clock_mhz": clock, "images": len(images),
         "rtl_vs_golden": {"images": len(images), "identical_scores": len(images) - rtl["mismatches"],
                           "under_gaps_and_backpressure_50_frames_identical": rtl["stalls_50_frames_equal"]},
         "accuracy": float((g.pred == labels).mean()),
         "performance": {
-            "folding_bound_cycles": int(report["max_cycles"]),
-            "steady_cycles_per_frame": rtl["steady_cycles_per_frame"],
+            "folding_bound_cycles": int(report["max_cycles"]), "steady_cycles_per_frame": steady,
             "steady_cycles_per_frame_max": rtl["steady_cycles_max"],
-            "steady_over_bound": rtl["steady_cycles_per_frame"] / report["max_cycles"],
-            "fps_at_clock": clock * 1e6 / rtl["steady_cycles_per_frame"],
+            "steady_over_bound": steady / report["max_cycles"], "fps_at_clock": clock * 1e6 / steady,
             "latency_cycles": rtl["latency_cycles"], "latency_us_at_clock": rtl["latency_cycles"] / clock,
             "estimated_fps": report.get("estimated_fps")},
         "spikes": {"rtl": spikes, "golden": g.spike_counts, "identical": spikes == g.spike_counts},
-        "energy": {**energy, "synops_rtl": synops, "synops_golden": g.synops,
-                   "synops_identical": synops == g.synops,
+        "energy": {**energy, "synops_rtl": synops, "synops_golden": g.synops, "synops_identical": synops == g.synops,
                    "method": "SPEC 7: first layer MACs once (the image product is computed once per frame), "
                              "other layers one AC per input spike per fan-out, spikes counted on the RTL's "
                              "layer output streams"},
-        "fifo_depths": dict(FifoDepths.load(build).depths),
+        "fifo_depths": dict(FifoDepths.load(build).depths), "fifos": report.get("fifos"),
         "estimate": {k: report["totals"][k] for k in ("LUT", "BRAM_18K", "DSP") if k in report.get("totals", {})},
         "wall_seconds": {"harness_build": rtl["harness_build_s"], "simulation": rtl["simulation_s"]},
         "simulated_cycles": rtl["simulated_cycles"],
     }
-    if a.synth_result:
-        syn = json.loads(Path(a.synth_result).read_text())
-        params = dict(Stitched.load(build).accel_parameters)
-        fifos = {i["name"]: i["fifo"]["depth"] for i in syn["instances"] if "fifo" in i}
-        if syn.get("parameters") != params or any(result["fifo_depths"].get(k) != v for k, v in fifos.items()):
-            raise ValueError(f"--synth-result {a.synth_result}: synthesized from another build (accelerator "
-                             f"parameters or FIFO depths differ from {build})")
-        result["yosys"] = {**syn, "reused_from": a.synth_result}
-    elif not a.skip_synth:
+    syn = None
+    if not a.skip_synth:
         from bench.network_synth import synthesize_design
 
-        log("Yosys on the whole design")
+        log(f"{fps:.0f} fps: Yosys on the whole design")
         t = time.time()
-        syn = synthesize_design(build, ROOT / "sim_build" / "network_synth")
+        syn = synthesize_design(build, cache_dir() / "network_synth" / build.name, whole=not a.no_whole)
         result["yosys"] = {**syn, "seconds": time.time() - t}
+    if not a.skip_timing:
+        from hw.proxy import proxy_warnings, run_proxy
+
+        log(f"{fps:.0f} fps: timing proxy")
+        prox = run_proxy(build, clock)
+        s = prox["summary"]
+        result["timing"] = {"summary": s, "warnings": proxy_warnings(prox, clock),
+                            "blocks": [{k: r.get(k) for k in ("name", "op_type", "ours", "arrival_ns", "fmax_mhz",
+                                                                "method", "critical_path")} for r in prox["blocks"]]}
+        implied = s.get("implied_clock_mhz")
+        if implied:
+            result["performance"]["proxy_clock_mhz"] = implied
+            result["performance"]["fps_at_proxy_clock"] = min(implied, 1e9) * 1e6 / steady
+    result["layers"] = layer_table(report, syn)
     if not a.skip_finn:
-        result["finn_ann"] = finn_ann(a.fps, clock, build / "finn_ann")
-    result["table"] = comparison_table(result, json.loads((DEFAULT_RUN / "metrics.json").read_text()))
-    result["wall_seconds"]["total"] = time.time() - t0
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(result, indent=2, default=str))
-    print(json.dumps({k: result[k] for k in ("rtl_vs_golden", "performance")}, indent=2))
+        result["finn_ann"] = finn_ann(fps, clock, build / "finn_ann")
+    result["table"] = comparison_table(result, metrics)
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", default=str(ROOT / "bench" / "runs"), help="build folders go here (network_<fps>)")
+    ap.add_argument("--build", help="bench this one build folder (compiled and stitched, or compiled here at the "
+                                    "first --fps) instead of the --fps list")
+    ap.add_argument("--fps", type=float, nargs="+", default=[100000.0, 50000.0],
+                    help="targets; the first is the default build, run on --limit images, the others on --limit-other")
+    ap.add_argument("--limit", type=int, help="only the first N test images (default all 10,000)")
+    ap.add_argument("--limit-other", type=int, default=1000, help="test images for the builds after the first")
+    ap.add_argument("--chunk", type=int, default=1000, help="images per simulator run")
+    ap.add_argument("--batch", type=int, default=100, help="frames per DMA transfer (TLAST)")
+    ap.add_argument("--skip-synth", action="store_true")
+    ap.add_argument("--no-whole", action="store_true", help="Yosys per instance at once (the whole design exhausts "
+                                                            "yowasp's slang stack on the fmnist design)")
+    ap.add_argument("--skip-timing", action="store_true")
+    ap.add_argument("--skip-finn", action="store_true")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "network.json"))
+    a = ap.parse_args()
+    t0 = time.time()
+    images, labels = load_fmnist_arrays("test")
+    metrics = json.loads((DEFAULT_RUN / "metrics.json").read_text())
+    if a.build:
+        rep = Path(a.build) / CompileReport.FILE
+        targets = [(CompileReport.load(rep).target_fps if rep.is_file() else a.fps[0], Path(a.build))]
+    else:
+        targets = [(fps, Path(a.runs) / f"network_{int(fps)}") for fps in a.fps]
+    builds = []
+    for i, (fps, build) in enumerate(targets):
+        n = a.limit if i == 0 else a.limit_other
+        imgs, labs = (images[:n], labels[:n]) if n else (images, labels)
+        builds.append(bench_build(fps, build, a, imgs, labs, metrics))
+    first = builds[0]
+    result = {"network": str(DEFAULT_RUN / "network.snn.npz"), "builds": builds,
+              # the default build's headline, as before
+              **{k: first[k] for k in ("images", "board", "part", "clock_mhz", "target_fps", "rtl_vs_golden",
+                                       "accuracy", "performance", "spikes", "energy", "fifo_depths", "estimate")},
+              "table": [row for b in builds for row in b["table"]],
+              "wall_seconds": {"total": time.time() - t0}}
+    atomic_write_text(Path(a.out), json.dumps(result, indent=2, default=str) + "\n")
+    for b in builds:
+        print(json.dumps({k: b[k] for k in ("target_fps", "rtl_vs_golden", "performance")}, indent=2))
     print("\n".join(format_table(result["table"])))
     log(f"wrote {a.out}")
-    return 0 if rtl["mismatches"] == 0 and rtl["stalls_50_frames_equal"] else 1
+    ok = all(b["rtl_vs_golden"]["identical_scores"] == b["images"]
+             and b["rtl_vs_golden"]["under_gaps_and_backpressure_50_frames_identical"] for b in builds)
+    return 0 if ok else 1
 
 
 def comparison_table(r: dict, metrics: dict) -> list[dict]:
-    """SNN (this toolchain) vs the ANN twin through FINN, at the same target frame rate and clock."""
+    """SNN (this toolchain) vs the ANN twin through FINN, at the same target frame rate and clock: frames/s per
+    LUT with the SNN's Yosys count and fps from the RTL simulation, the twin's FINN estimates."""
     rows = []
     est = r.get("estimate", {})
     y = r.get("yosys", {}).get("totals", {})
-    rows.append({"design": "DIET-SNN, T=5 (this toolchain)", "LUT_estimate": est.get("LUT"),
-                 "LUT_yosys": y.get("LUT"), "BRAM_18K": y.get("BRAM_18K", est.get("BRAM_18K")),
-                 "DSP": y.get("DSP", est.get("DSP")), "fps": r["performance"]["fps_at_clock"],
-                 "fps_source": "RTL simulation, steady state", "accuracy": metrics["integer_accuracy"],
-                 "energy_pJ_per_image": r["energy"]["snn_energy_pJ"]})
+    perf = r["performance"]
+    fps = perf["fps_at_clock"]
+    lut = y.get("LUT") or est.get("LUT")
+    rows.append({"design": f"DIET-SNN, T=5 (this toolchain), {r['target_fps']:.0f} fps target",
+                 "target_fps": r["target_fps"], "LUT_estimate": est.get("LUT"), "LUT_yosys": y.get("LUT"),
+                 "FF_yosys": y.get("FF"), "BRAM_18K": y.get("BRAM_18K", est.get("BRAM_18K")),
+                 "DSP": y.get("DSP", est.get("DSP")), "fps": fps, "fps_source": "RTL simulation, steady state",
+                 "fps_per_kLUT": 1000 * fps / lut if lut else None,
+                 "proxy_clock_mhz": perf.get("proxy_clock_mhz"), "fps_at_proxy_clock": perf.get("fps_at_proxy_clock"),
+                 "accuracy": metrics["integer_accuracy"], "energy_pJ_per_image": r["energy"]["snn_energy_pJ"]})
     for label, f in r.get("finn_ann", {}).items():
-        rows.append({"design": f"ANN twin, 4-bit, FINN ({label})", "LUT_estimate": f["LUT"], "LUT_yosys": None,
+        rows.append({"design": f"ANN twin, 4-bit, FINN ({label}), {r['target_fps']:.0f} fps target",
+                     "target_fps": r["target_fps"], "LUT_estimate": f["LUT"], "LUT_yosys": None, "FF_yosys": None,
                      "BRAM_18K": f["BRAM_18K"], "DSP": f["DSP"], "fps": f["estimated_fps"],
-                     "fps_source": "FINN estimate", "accuracy": metrics["ann_accuracy"],
+                     "fps_source": "FINN estimate", "fps_per_kLUT": 1000 * f["estimated_fps"] / f["LUT"],
+                     "proxy_clock_mhz": None, "fps_at_proxy_clock": None, "accuracy": metrics["ann_accuracy"],
                      "energy_pJ_per_image": r["energy"]["ann_energy_pJ"]})
     return rows
 
@@ -250,12 +355,12 @@ def format_table(rows: list[dict]) -> list[str]:
     def f(v, fmt="{:,.0f}"):
         return "-" if v is None else fmt.format(v)
 
-    out = ["| design | LUT (estimate) | LUT (Yosys) | BRAM18 | DSP | frames/s | accuracy | energy/image (SPEC 7) |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    out = ["| design | LUT (estimate) | LUT (Yosys) | BRAM18 | DSP | frames/s | frames/s per kLUT | accuracy | "
+           "energy/image (SPEC 7) |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         out.append(f"| {r['design']} | {f(r['LUT_estimate'])} | {f(r['LUT_yosys'])} | {f(r['BRAM_18K'])} | "
-                   f"{f(r['DSP'])} | {f(r['fps'])} ({r['fps_source']}) | {r['accuracy']:.2%} | "
-                   f"{r['energy_pJ_per_image'] / 1e6:.2f} µJ |")
+                   f"{f(r['DSP'])} | {f(r['fps'])} ({r['fps_source']}) | {f(r['fps_per_kLUT'], '{:,.2f}')} | "
+                   f"{r['accuracy']:.2%} | {r['energy_pJ_per_image'] / 1e6:.2f} µJ |")
     return out
 
 

@@ -92,6 +92,8 @@ class BitstreamOptions:
     any_tool_version: bool = False  #: accept Vivado / Vitis HLS versions other than the supported ones
     strategy: str = "explore"  #: implementation strategy (hw.vivado.scripts.STRATEGIES)
     allow_timing_violation: bool = False  #: write the bitstream even when WNS or WHS < 0
+    timing_proxy: bool = False  #: time every block with the Yosys proxy (hw.proxy) after stitching and warn
+    variants: str = "generic"  #: matrix-unit blocks (hw.compile.CompileOptions.variants)
 
 
 @dataclass
@@ -202,7 +204,7 @@ def _fifos_from_rtl_twin(build: Path, net_path: Path, net, copts, frames: int) -
     from .stitch import stitch_build
 
     twin = build / "bitstream" / "rtl_twin"
-    topts = replace(copts, impl="rtl")
+    topts = replace(copts, impl="rtl", variants="generic")  # the HLS build's blocks: generic units only
     if not _compile_current(twin, net, topts):
         compile_network(net_path, twin, topts)
     if not _stitch_current(twin, frames):
@@ -357,6 +359,7 @@ def run_bitstream(opts: BitstreamOptions, env: dict | None = None) -> BitstreamR
     from hw.vivado.reports import BUILD_REPORT, write_build_report
     from hw.compile import load_dataflow
     from hw.vivado.hls_limits import check_hls_layers
+    from hw.proxy import load_proxy, proxy_warnings, run_proxy
     from hw.vivado.scripts import FOLDER, STRATEGIES, write_scripts
     from .stitch import stitch_build
 
@@ -373,7 +376,8 @@ def run_bitstream(opts: BitstreamOptions, env: dict | None = None) -> BitstreamR
         raise ValueError(f"--jobs must be >= 1, not {opts.jobs}")
     if opts.strategy not in STRATEGIES:
         raise ValueError(f"--strategy must be one of {', '.join(STRATEGIES)}, not {opts.strategy!r}")
-    copts = CompileOptions(board=board.name, fps=opts.fps, clock_mhz=opts.clock_mhz, impl=opts.impl)
+    copts = CompileOptions(board=board.name, fps=opts.fps, clock_mhz=opts.clock_mhz, impl=opts.impl,
+                           variants=opts.variants)
     net_path = _network_file(Path(opts.network))
     net = load_network(net_path)
     build = Path(opts.out)
@@ -407,6 +411,10 @@ def run_bitstream(opts: BitstreamOptions, env: dict | None = None) -> BitstreamR
     # the fit again with the FIFOs as sized (their estimates are in report.json now, hw.fifos.refresh_report)
     fit = check_fit(CompileReport.load(build).to_dict(), board, source=str(build / "report.json"))
     for w in fit.warnings:
+        log.warning("%s", w)
+    # the timing proxy: the project's blocks against FINN's slowest and the clock period (BUILD/timing.json)
+    proxy = run_proxy(build, opts.clock_mhz, progress=log.info) if opts.timing_proxy else load_proxy(build)
+    for w in proxy_warnings(proxy, opts.clock_mhz) if proxy else []:
         log.warning("%s", w)
     done.append(Step.STITCH.value)
 

@@ -218,7 +218,8 @@ def cmd_compile(a) -> int:
     from hw.compile import CompileOptions, compile_network, summary_text
 
     report = compile_network(_network_path(a.run), a.out,
-                             CompileOptions(board=a.board, fps=a.fps, clock_mhz=a.clock_mhz, impl=a.impl),
+                             CompileOptions(board=a.board, fps=a.fps, clock_mhz=a.clock_mhz, impl=a.impl,
+                                            variants=a.variants),
                              allow_overfit=a.allow_overfit)
     print(summary_text(report))
     if not report["fit"]["fits"]:
@@ -261,7 +262,8 @@ def cmd_bitstream(a) -> int:
 
     opts = BitstreamOptions(network=Path(a.run), out=Path(a.out), board=a.board, fps=a.fps, clock_mhz=a.clock_mhz,
                             impl=a.impl, size_fifos=a.size_fifos, jobs=a.jobs, any_tool_version=a.any_tool_version,
-                            strategy=a.strategy, allow_timing_violation=a.allow_timing_violation)
+                            strategy=a.strategy, allow_timing_violation=a.allow_timing_violation,
+                            timing_proxy=not a.no_timing_proxy, variants=a.variants)
     try:
         result = run_bitstream(opts)
     except VendorToolMissing as e:
@@ -278,10 +280,26 @@ def cmd_bitstream(a) -> int:
 
 
 def cmd_estimate(a) -> int:
-    path = _build_folder(a.build) / "report.txt"
+    from dietsnn.artifacts import CompileReport
+    from hw.proxy import load_proxy, proxy_warnings, run_proxy, timing_text
+
+    build = _build_folder(a.build)
+    path = build / "report.txt"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no report (run `dietsnn compile RUN --out {a.build}` first)")
     print(path.read_text(), end="")
+    stitched = (build / "stitched.json").is_file()
+    if a.timing and not stitched:
+        raise FileNotFoundError(f"{build}: --timing times the stitched RTL; run `dietsnn stitch {a.build}` first")
+    report = CompileReport.load(build).to_dict()
+    res = run_proxy(build, report["clock_mhz"], progress=lambda m: print(m, file=sys.stderr)) if a.timing \
+        else load_proxy(build)
+    if res is not None:
+        print(timing_text(res, report))
+        for w in proxy_warnings(res, report["clock_mhz"]):
+            print(f"warning: {w}")
+    elif stitched:
+        print(f"\ntiming proxy: not run on this stitched design (`dietsnn estimate {a.build} --timing`)")
     return 0
 
 
@@ -294,6 +312,10 @@ def _add_build_target(p: argparse.ArgumentParser) -> None:
                    help=f"PL clock in MHz, at most {MAX_CLOCK_MHZ:g} (default 200)")
     p.add_argument("--impl", default="rtl", choices=["rtl", "hls"],
                    help="the project's blocks as RTL, or as HLS C++ for Vitis HLS (default rtl)")
+    p.add_argument("--variants", default="generic", choices=["auto", "generic", "const"],
+                   help="matrix-unit blocks: auto (per layer the cheaper of the generic unit, weights in memory, and "
+                        "the constant-weight unit, weights in logic), generic (default), const (wherever it meets "
+                        "the target); HLS has the generic unit only")
     p.add_argument("--out", type=folder_out, default=Path("build/fmnist"),
                    help="build folder, replaced as a whole when the step completes (default build/fmnist)")
 
@@ -377,10 +399,16 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--allow-timing-violation", action="store_true",
                    help="write the bitstream even when timing is not met (WNS or WHS < 0); without it Vivado "
                         "stops before write_bitstream")
+    b.add_argument("--no-timing-proxy", action="store_true",
+                   help="skip the timing proxy (Yosys per block, cached) that warns before Vivado when one of the "
+                        "project's blocks is slower than the build's slowest FINN block or the clock period")
     b.set_defaults(fn=cmd_bitstream)
 
     es = sub.add_parser("estimate", help="print the summary of a compiled build")
     es.add_argument("build", nargs="?", default="build/fmnist")
+    es.add_argument("--timing", action="store_true",
+                    help="run the timing proxy (Yosys latest arrival per block, cached by content) on the stitched "
+                         "design and show it per layer")
     es.set_defaults(fn=cmd_estimate)
     return p
 

@@ -26,7 +26,7 @@ from dietsnn.vocab import MAX_CLOCK_MHZ
 from . import finn_ops  # noqa: F401  (registers the project's ops into FINN's domains)
 from .boards import RESOURCES, get_board
 from .fifos import ESTIMATE_METHOD, PlaceFIFOs, estimate_depths, fifo_totals
-from .fold import FoldingError, SetSNNFolding, base_type, group_layers, name_layers, target_cycles
+from .fold import VARIANT_CHOICES, FoldingError, SetSNNFolding, base_type, group_layers, name_layers, target_cycles
 from .lower import lower_to_dataflow
 from .qonnx_export import to_qonnx
 
@@ -36,7 +36,8 @@ DATAFLOW = "dataflow.onnx"
 FOLDING = "folding_config.json"
 REPORT = "report.json"
 SUMMARY = "report.txt"
-FOLD_ATTRS = ["PE", "SIMD", "parallel_window", "ram_style", "depth", "impl_style", "preferred_impl_style"]
+FOLD_ATTRS = ["PE", "SIMD", "parallel_window", "ram_style", "depth", "impl_style", "preferred_impl_style", "variant",
+              "inputFillWidth"]
 #: cycles per frame of the slowest folding (every layer at SIMD = PE = 1): the floor of the resources
 FLOOR_CYCLES = 2**40
 
@@ -67,6 +68,10 @@ class CompileOptions:
     clock_mhz: float = 200.0  #: target clock
     impl: str = "rtl"  #: "rtl" or "hls" variant of the project's ops
     max_simd_bits: int = 1024  #: cap on SIMD x weight bits of one matrix unit
+    #: block variant per matrix unit: "auto" (the folding prices the generic and the constant-weight unit and keeps
+    #: the cheaper), "generic" (weights in memory everywhere), "const" (constant weights wherever they meet the
+    #: target). Default "generic" until the constant-weight generator is wired into the RTL generation
+    variants: str = "generic"
 
     def __post_init__(self):
         if self.impl not in ("rtl", "hls"):
@@ -75,6 +80,8 @@ class CompileOptions:
         check_clock_mhz(self.clock_mhz)
         if isinstance(self.max_simd_bits, bool) or not isinstance(self.max_simd_bits, int) or self.max_simd_bits < 1:
             raise ValueError(f"max_simd_bits must be a positive integer, not {self.max_simd_bits!r}")
+        if self.variants not in VARIANT_CHOICES:
+            raise ValueError(f"variants must be one of {', '.join(VARIANT_CHOICES)}, not {self.variants!r}")
 
 
 @dataclass
@@ -107,7 +114,7 @@ def build_dataflow(net: IntNetwork, opts: CompileOptions) -> CompileResult:
     layer_names = [l.name for l in net.layers]  # same order as the hardware layers
     model = _specialize(model, board.part, opts.impl)
     name_layers(model, layer_names)
-    model = model.transform(SetSNNFolding(target, opts.max_simd_bits))
+    model = model.transform(SetSNNFolding(target, opts.max_simd_bits, opts.variants))
     for node in model.graph.node:
         inst = getCustomOp(node)
         if hasattr(inst, "check_folding"):
@@ -131,6 +138,9 @@ def _node_entry(node, part) -> dict:
     for a in ("SIMD", "PE", "parallel_window", "depth"):
         if a in attrs:
             entry[a] = int(inst.get_nodeattr(a))
+    for a, key in (("variant", "variant"), ("variantCosts", "variant_costs")):  # the matrix units' block choice
+        if a in attrs and inst.get_nodeattr(a):
+            entry[key] = str(inst.get_nodeattr(a))
     res = inst.node_res_estimation(part)
     entry.update({"LUT": int(res.get("LUT", 0)), "BRAM_18K": int(res.get("BRAM_18K", 0)),
                   "URAM": int(res.get("URAM", 0)), "DSP": int(res.get("DSP", 0))})
@@ -178,16 +188,20 @@ def summary_text(report: dict) -> str:
              f"target {report['target_fps']:g} fps = {report['target_cycles']} cycles/frame; "
              f"estimated {report['estimated_fps']:.0f} fps ({report['max_cycles']} cycles, bottleneck {report['bottleneck']})",
              "",
-             f"{'layer':<8} {'kind':<13} {'SIMD':>5} {'PE':>4} {'cycles':>8} {'acc':>4} {'state':>5} "
+             f"{'layer':<8} {'kind':<13} {'variant':<8} {'SIMD':>5} {'PE':>4} {'cycles':>8} {'acc':>4} {'state':>5} "
              f"{'LUT':>8} {'BRAM18':>7} {'DSP':>4}"]
     for l in report["layers"]:
-        lines.append(f"{l['layer']:<8} {l['kind']:<13} {l['SIMD'] or '-':>5} {l['PE'] or '-':>4} {l['cycles']:>8} "
-                     f"{l.get('acc_bits', '-'):>4} {l.get('state_bits', '-'):>5} {l['LUT']:>8} {l['BRAM_18K']:>7} {l['DSP']:>4}")
+        variant = l["nodes"][-1].get("variant", "-") if l.get("nodes") else "-"
+        lines.append(f"{l['layer']:<8} {l['kind']:<13} {variant:<8} {l['SIMD'] or '-':>5} {l['PE'] or '-':>4} "
+                     f"{l['cycles']:>8} {l.get('acc_bits', '-'):>4} {l.get('state_bits', '-'):>5} {l['LUT']:>8} "
+                     f"{l['BRAM_18K']:>7} {l['DSP']:>4}")
     g = report["interconnect"]
-    lines.append(f"{'FIFO/DWC':<8} {len(g):>2} nodes{'':<24} {sum(x['LUT'] for x in g):>8} "
-                 f"{sum(x['BRAM_18K'] for x in g):>7} {sum(x['DSP'] for x in g):>4}")
+    fifos = [x for x in g if x["op_type"].startswith("StreamingFIFO")]
+    lines.append(f"{'FIFO/DWC':<8} {len(g):>2} nodes ({len(fifos)} FIFOs, {sum(x.get('depth', 0) for x in fifos)} words)"
+                 f"{'':<{max(0, 15 - len(str(len(fifos))) - len(str(sum(x.get('depth', 0) for x in fifos))))}} "
+                 f"{sum(x['LUT'] for x in g):>8} {sum(x['BRAM_18K'] for x in g):>7} {sum(x['DSP'] for x in g):>4}")
     t = report["totals"]
-    lines.append(f"{'total':<52} {t['LUT']:>8} {t['BRAM_18K']:>7} {t['DSP']:>4}")
+    lines.append(f"{'total':<61} {t['LUT']:>8} {t['BRAM_18K']:>7} {t['DSP']:>4}")
     if "utilization" in report:
         u = report["utilization"]
         lines.append("utilization of the part: " + ", ".join(f"{r} {100 * u[r]:.1f}%" for r in u))

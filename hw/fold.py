@@ -28,6 +28,7 @@ from qonnx.transformation.base import Transformation
 from dietsnn.vocab import Kind
 
 from .fifos import fifo_cost, fill_ratio
+from .finn_ops.variants import Variant, weight_stats
 from .vocab import MVU_FINN_OPS, base_op, names
 
 log = logging.getLogger(__name__)
@@ -84,10 +85,13 @@ def name_layers(model, layer_names: list[str]) -> None:
 
 
 class SetSNNFolding(Transformation):
-    def __init__(self, target_cycles: int, max_simd_bits: int = 1024):
+    def __init__(self, target_cycles: int, max_simd_bits: int = 1024, variants: str = "auto"):
         super().__init__()
+        if variants not in VARIANT_CHOICES:
+            raise ValueError(f"variants must be one of {VARIANT_CHOICES}, not {variants!r}")
         self.target = int(target_cycles)  #: cycles per frame every layer must reach
         self.max_simd_bits = max_simd_bits  #: cap on SIMD * weight bits (FINN's mvau_wwidth_max)
+        self.variants = variants  #: "auto" (the cheaper per layer), "generic" or "const" (where it fits)
 
     def apply(self, model):
         groups = group_layers(model)
@@ -95,7 +99,7 @@ class SetSNNFolding(Transformation):
             if base_type(group.main.op_type) == POOL_TYPE:
                 self._fold_pool(group)
             else:
-                self._fold_mvu(group)
+                self._fold_mvu(model, group)
         for prev, group in zip(groups, groups[1:]):
             self._narrow_feed(prev, group)
         return model, False
@@ -177,18 +181,62 @@ class SetSNNFolding(Transformation):
                 cycles.append(pad.get_exp_cycles())
         return max(cycles)
 
-    def _fold_mvu(self, group):
+    def _fold_generic(self, group) -> tuple[int, int, int]:
+        """(SIMD, PE, cycles) of the generic unit with the fewest lanes that meets the target, else the fastest."""
         best = None
         for simd, pe in self._candidates(group):
             cycles = self._apply_pair(group, simd, pe)
             if cycles <= self.target:
-                log.info("fold %s: SIMD=%d PE=%d -> %d cycles", group.main.name, simd, pe, cycles)
-                return
-            if best is None or cycles < best[0]:
-                best = (cycles, simd, pe)
-        cycles, simd, pe = best
+                return simd, pe, cycles
+            if best is None or cycles < best[2]:
+                best = (simd, pe, cycles)
+        return best
+
+    def _cost(self, group) -> int:
+        """The layer's estimated resources in LUT-equivalents (block RAM and DSP at the part's ratios)."""
+        total = 0
+        for node in (group.pad, group.swg, group.main):
+            if node is not None:
+                inst = getCustomOp(node)
+                total += inst.lut_estimation(None) + LUT_PER_BRAM18 * inst.bram_estimation(None) \
+                    + LUT_PER_DSP * inst.dsp_estimation(None)
+        return int(total)
+
+    def _fold_mvu(self, model, group):
+        """The generic unit at its cheapest folding for the target, or the constant-weight unit (whole vector
+        and every channel per beat), whichever costs fewer LUT-equivalents (``_cost``); the choice and both
+        costs are written to the node (``variant``, ``variantCosts``)."""
+        inst = getCustomOp(group.main)
+        mw, mh = inst.get_nodeattr("MW"), inst.get_nodeattr("MH")
+        options = {}
+        inst.set_nodeattr("variant", Variant.GENERIC.value)
+        simd, pe, cycles = self._fold_generic(group)
+        fastest = (simd, pe, cycles)
+        if cycles <= self.target:
+            options[Variant.GENERIC.value] = (simd, pe, cycles, self._cost(group))
+        if self._const_allowed(group.main):
+            inst.set_nodeattr("weightOnes", weight_stats(model.get_initializer(group.main.input[1]))["ones"])
+            inst.set_nodeattr("variant", Variant.CONST.value)
+            cycles = self._apply_pair(group, mw, mh)
+            if cycles <= self.target:
+                options[Variant.CONST.value] = (mw, mh, cycles, self._cost(group))
+        if not options:
+            inst.set_nodeattr("variant", Variant.GENERIC.value)
+            self._apply_pair(group, *fastest[:2])
+            raise FoldingError(self._miss(group.main, fastest[2], f"SIMD={fastest[0]}, PE={fastest[1]}"))
+        choice = Variant.CONST.value if self.variants == Variant.CONST.value and Variant.CONST.value in options \
+            else min(options, key=lambda v: options[v][3])
+        simd, pe, cycles, cost = options[choice]
+        inst.set_nodeattr("variant", choice)
         self._apply_pair(group, simd, pe)
-        raise FoldingError(self._miss(group.main, cycles, f"SIMD={simd}, PE={pe}"))
+        why = "; ".join(f"{v}: SIMD={o[0]} PE={o[1]}, {o[2]} cycles, {o[3]} LUT-eq" for v, o in options.items())
+        inst.set_nodeattr("variantCosts", why)
+        log.info("fold %s: %s SIMD=%d PE=%d -> %d cycles (%s)", group.main.name, choice, simd, pe, cycles, why)
+
+    def _const_allowed(self, node) -> bool:
+        """The constant-weight unit is considered for RTL nodes when ``variants`` allows it."""
+        return self.variants in ("auto", Variant.CONST.value) and node.op_type.endswith("_rtl") \
+            and node.input[1] is not None
 
     def _miss(self, node, cycles, folding) -> str:
         return (f"layer {node.name} ({base_type(node.op_type)}) cannot reach the target of {self.target} cycles per "
@@ -199,6 +247,14 @@ class SetSNNFolding(Transformation):
 #: LUTs one BRAM18 is worth when a FIFO's cost is compared across styles: the xczu7ev's ratio (230,400 LUT /
 #: 624 BRAM18), so a block-RAM FIFO counts as the share of the part it takes
 LUT_PER_BRAM18 = 369
+
+
+#: LUTs one DSP48E2 is worth in the same comparison (230,400 LUT / 1,728 DSP)
+LUT_PER_DSP = 133
+#: ``--variants``: "auto" prices both per layer and keeps the cheaper; "generic" never builds constant weights
+#: (an HLS build's RTL twin, weights to be changed without rebuilding); "const" takes them wherever they meet
+#: the target and the backend has them
+VARIANT_CHOICES = ("auto", Variant.GENERIC.value, Variant.CONST.value)
 
 
 def fifo_lut_equivalent(cost: dict) -> int:

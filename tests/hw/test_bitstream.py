@@ -129,7 +129,7 @@ def test_cli_exit_code_and_reuse_of_the_build(stopped, net_file, monkeypatch, ca
     before = {n: (build / n).stat().st_mtime for n in ("dataflow.onnx", "stitched.json")}
     monkeypatch.setenv("PATH", tool_env()["PATH"])
     monkeypatch.delenv("XILINX_VIVADO", raising=False)
-    rc = main(["bitstream", str(net_file), "--fps", "2000", "--size-fifos", "0", "--out", str(build)])
+    rc = main(["bitstream", str(net_file), "--fps", "2000", "--size-fifos", "0", "--no-timing-proxy", "--out", str(build)])
     assert rc == 3
     assert capsys.readouterr().err.startswith("dietsnn bitstream: stopped before step 'vivado'")
     assert before == {n: (build / n).stat().st_mtime for n in before}, "same options: nothing compiled or stitched"
@@ -300,9 +300,9 @@ def test_negative_wns_writes_no_bitstream_unless_allowed(stopped, net_file, tmp_
     assert failed["clock"]["achieved_mhz"] == pytest.approx(1e3 / 6.667)  # the clock of that timing report
     # the CLI: exit 1 with the message; with --allow-timing-violation the bitstream is written, with a warning
     monkeypatch.setattr(os, "environ", env)
-    assert main(["bitstream", str(net_file), "--fps", "2000", "--size-fifos", "0", "--out", str(build)]) == 1
+    assert main(["bitstream", str(net_file), "--fps", "2000", "--size-fifos", "0", "--no-timing-proxy", "--out", str(build)]) == 1
     assert "dietsnn bitstream: error: timing is not met: WNS -0.731 ns" in capsys.readouterr().err
-    assert main(["bitstream", str(net_file), "--fps", "2000", "--size-fifos", "0", "--out", str(build),
+    assert main(["bitstream", str(net_file), "--fps", "2000", "--size-fifos", "0", "--no-timing-proxy", "--out", str(build),
                  "--allow-timing-violation", "--strategy", "performance"]) == 0
     out = capsys.readouterr()
     assert "timing NOT met (written anyway: --allow-timing-violation)" in out.out
