@@ -7,28 +7,39 @@ from dietsnn.ref.widths import signed_bits
 from hw.rtl_gen import BlockParamError, mvu_block
 from sim.runner import run_cocotb
 
-# mode, MW, MH, SIMD, PE, T, leak
+# mode, MW, MH, SIMD, PE, T, leak. The LIF runs in time (one step per cycle) when MW/SIMD >= T, else in space.
 CASES = [
-    ("lif", 12, 6, 3, 2, 5, 2),
-    ("lif", 12, 6, 12, 6, 8, 0),
-    ("lif", 9, 4, 1, 1, 1, 1),
-    ("input_lif", 9, 4, 3, 2, 5, 3),
+    ("lif", 12, 6, 3, 2, 5, 2),        # LIF in space (SF 4 < T 5)
+    ("lif", 12, 6, 12, 6, 8, 0),       # in space, SF 1
+    ("lif", 9, 4, 1, 1, 1, 1),         # T 1
+    ("lif", 24, 4, 2, 2, 5, 3),        # LIF in time (SF 12)
+    ("lif", 16, 4, 2, 2, 8, 1),        # in time, SF == T
+    ("lif", 32, 4, 2, 2, 16, 4),       # T 16 in time, SF == T
+    ("lif", 8, 4, 4, 2, 16, 2),        # T 16 in space
+    ("input_lif", 9, 4, 3, 2, 5, 3),   # in space
     ("input_lif", 9, 8, 9, 8, 8, 0),
     ("input_lif", 4, 2, 1, 1, 1, 0),
+    ("input_lif", 18, 4, 2, 2, 5, 2),  # in time (SF 9)
+    ("input_lif", 16, 2, 1, 1, 16, 1),  # T 16 in time
     ("scores", 10, 5, 5, 5, 5, 0),
     ("scores", 16, 4, 4, 1, 8, 0),
-    ("label", 16, 6, 2, 3, 5, 0),
     ("scores", 8, 4, 2, 2, 1, 0),
+    ("scores", 6, 4, 3, 2, 16, 0),
+    ("label", 16, 6, 2, 3, 5, 0),
     ("label", 12, 3, 12, 1, 8, 0),
+    ("label", 8, 8, 2, 4, 16, 0),      # argmax tree over 4 PE, 2 neuron folds
 ]
+STALLED = [CASES[0], CASES[3], CASES[4], CASES[7], CASES[10], CASES[12], CASES[16], CASES[18]]
 
 
 def make_case(rng, mode, mw, mh, T, leak, wbits=4, worst=False, vectors=6):
     lim = 2 ** (wbits - 1) - 1
     if worst:
-        w = np.full((mw, mh), lim)
+        w = np.full((mw, mh), lim)  # even channels at the positive bound, odd ones at the negative
+        w[:, 1::2] = -lim
         x = np.full((vectors, mw), 255 if mode == "input_lif" else 2 ** T - 1)
         bias, theta = np.full(mh, 7), np.full(mh, 2 ** 20)
+        bias[1::2] = -7
     else:
         w = rng.integers(-lim, lim + 1, (mw, mh))
         x = rng.integers(0, 256, (vectors, mw)) if mode == "input_lif" else rng.integers(0, 2 ** T, (vectors, mw))
@@ -58,14 +69,16 @@ def test_mvu_rtl(tmp_path, mode, mw, mh, simd, pe, T, leak):
     run_case(tmp_path, mode, mw, mh, simd, pe, T, leak)
 
 
-@pytest.mark.parametrize("mode,mw,mh,simd,pe,T,leak", [CASES[0], CASES[3], CASES[6], CASES[8]])
+@pytest.mark.parametrize("mode,mw,mh,simd,pe,T,leak", STALLED)
 def test_mvu_rtl_with_idle_and_backpressure(tmp_path, mode, mw, mh, simd, pe, T, leak):
     run_case(tmp_path, mode, mw, mh, simd, pe, T, leak, idle=0.3, bp=0.4)
 
 
-@pytest.mark.parametrize("mode", ["lif", "input_lif", "scores"])
-def test_mvu_rtl_worst_case_of_section6(tmp_path, mode):
-    run_case(tmp_path, mode, 9, 4, 3, 2, 8, 0, worst=True)
+@pytest.mark.parametrize("mode,mw,simd,T", [("lif", 9, 3, 8), ("lif", 16, 1, 16), ("input_lif", 9, 3, 8),
+                                            ("input_lif", 16, 1, 16), ("scores", 9, 3, 8), ("label", 16, 2, 16)])
+def test_mvu_rtl_worst_case_of_section6(tmp_path, mode, mw, simd, T):
+    """Every weight, input and bias at its largest: a[t] and the state reach the bounds of SPEC section 6."""
+    run_case(tmp_path, mode, mw, 4, simd, 2, T, 0, worst=True)
 
 
 @pytest.mark.parametrize("kw,msg", [

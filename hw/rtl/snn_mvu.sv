@@ -23,9 +23,12 @@
 //       after every TREE_LPS levels (MODE 2: one tree over SIMD x T leaves)
 //   A   accumulate over the synapse folds; MODE 0/1 start from b[c], so the
 //       accumulator holds a[t] + b when the fold ends
-//   N   MODE 0/1: a[t] + b - theta; MODE 2: + T*b (shift-adds, no multiplier)
-//   L_t MODE 0/1, one stage per timestep: u[t] = leak(u[t-1]) + (o[t-1] ?
-//       a[t]+b-theta : a[t]+b), o[t] = u[t] > theta
+//   N   MODE 2: + T*b (shift-adds, no multiplier)
+//   L   MODE 0/1: u[t] = leak(u[t-1]) + (o[t-1] ? a[t]+b-theta : a[t]+b),
+//       o[t] = u[t] > theta, one membrane update per stage. In time (one
+//       timestep per cycle, one LIF per PE) when SF >= T: a neuron fold ends
+//       at most every SF cycles; else in space (stage N: a+b-theta, then T
+//       stages L_t, registered between successive updates)
 //   M   MODE 2 with EMIT_LABEL: a compare tree over PE, registered per level,
 //       then the running argmax over the neuron folds
 //   out the output register
@@ -268,8 +271,74 @@ module snn_mvu #(
     logic fin_v;                  // the last stage's result is valid
     logic [OUT_W-1:0] fin_data;   // ... and its output word
     generate
-        if (MODE != 2) begin : g_lif
-            // stage 0: N (a + b - theta); stage t + 1: L_t
+        if (MODE != 2 && SF >= T) begin : g_serial
+            // LIF in time: one timestep per advance. A neuron fold ends at most every SF >= T advances, so
+            // its T steps are done when the next one arrives. Step t uses a[t]+b and a[t]+b-theta prepared
+            // (selected, subtracted, registered) during step t-1.
+            localparam int TSW = T > 1 ? $clog2(T) : 1;
+            logic busy;
+            logic [TSW-1:0] ts;
+            logic signed [SB-1:0] abs_ [LANES];                       // a[t] + b of the fold being stepped
+            logic signed [SB-1:0] ths [PE];
+            logic signed [SB-1:0] abc [PE], abtc [PE];                // step ts's a[t]+b, a[t]+b-theta
+            logic signed [SB-1:0] u [PE];
+            logic [PE-1:0] o;
+            logic [T-1:0] spk [PE];
+            logic signed [SB-1:0] un [PE];
+            logic [PE-1:0] on;
+            wire logic cap = ca_reg.v && ca_reg.last;
+            wire logic step_last = busy && 32'(ts) == T - 1;
+            wire logic [TSW-1:0] nxt = step_last ? '0 : ts + 1'b1;   // the step prepared now
+            always_comb begin
+                for (int p = 0; p < PE; p++) begin
+                    logic signed [SB-1:0] ui;
+                    ui = ts == '0 ? SB'(0) : u[p];                    // u[-1] = 0, o[-1] = 0
+                    un[p] = leak(ui) + ((ts != '0 && o[p]) ? abtc[p] : abc[p]);
+                    on[p] = un[p] > ths[p];
+                end
+            end
+            always_ff @(posedge clk) begin
+                if (rst) busy <= 1'b0;
+                else if (advance) begin
+                    if (cap) busy <= 1'b1;
+                    else if (step_last) busy <= 1'b0;
+                end
+                if (advance) begin
+                    if (cap) begin
+                        ts <= '0;
+                        abs_ <= acc_reg;
+                        ths <= tha_reg;
+                        for (int p = 0; p < PE; p++) begin
+                            abc[p] <= acc_reg[p*NACC];
+                            abtc[p] <= acc_reg[p*NACC] - tha_reg[p];
+                        end
+                    end else if (busy) begin
+                        ts <= nxt;
+                        for (int p = 0; p < PE; p++) begin
+                            abc[p] <= abs_[p*NACC + (MODE == 0 ? 0 : 32'(nxt))];
+                            abtc[p] <= abs_[p*NACC + (MODE == 0 ? 0 : 32'(nxt))] - ths[p];
+                        end
+                    end
+                    if (busy)
+                        for (int p = 0; p < PE; p++) begin
+                            u[p] <= un[p];
+                            o[p] <= on[p];
+                            spk[p][ts] <= on[p];
+                        end
+                end
+            end
+            assign fin_v = step_last;
+            always_comb begin
+                for (int p = 0; p < PE; p++) begin
+                    logic [T-1:0] s;
+                    s = spk[p];
+                    s[T-1] = on[p];                                   // the last step's spike, registered by out
+                    fin_data[p*T +: T] = s;
+                end
+            end
+        end else if (MODE != 2) begin : g_unrolled
+            // LIF in space: stage 0 N (a + b - theta), stage t + 1 L_t. The carried values have a reset so
+            // that they stay flip-flops (a shift-register LUT would start the next stage's path ~1 ns later).
             logic nv [T + 1];
             /* verilator lint_off UNUSEDSIGNAL */  // the carried values a later stage no longer reads
             logic signed [SB-1:0] ab [T + 1][LANES];
@@ -298,10 +367,18 @@ module snn_mvu #(
                 always_ff @(posedge clk) begin
                     if (rst) nv[t+1] <= 1'b0;
                     else if (advance) nv[t+1] <= nv[t];
-                    if (advance) begin
+                    if (rst) begin
+                        for (int j = 0; j < LANES; j++) begin
+                            ab[t+1][j] <= '0;
+                            abt[t+1][j] <= '0;
+                        end
+                        for (int p = 0; p < PE; p++) th[t+1][p] <= '0;
+                    end else if (advance) begin
                         ab[t+1] <= ab[t];
                         abt[t+1] <= abt[t];
                         th[t+1] <= th[t];
+                    end
+                    if (advance) begin
                         for (int p = 0; p < PE; p++) begin
                             logic signed [SB-1:0] un;
                             if (t == 0) un = ab[t][p*NACC+J];                 // u[-1] = 0, o[-1] = 0
