@@ -74,7 +74,7 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 HLS_DIR = ROOT / "hw" / "hls"  #: the kernels' headers
 TEMPLATE_DIR = _TEMPLATES / "hls"
-BUILD_ROOT = ROOT / "sim_build" / "hls"  #: default cache of compiled C simulations
+BUILD_ROOT = None  #: default cache of compiled C simulations: ``hw.toolenv.cache_dir()/hls`` (outside the checkout)
 CXX = os.environ.get("CXX", "g++")
 CXXFLAGS = ("-std=c++14", "-O1")
 MAX_WIDTH = MAX_HLS_WIDTH  #: widest ap_int / ap_uint a layer may need (AP_INT_MAX_W is raised above 1024 when needed)
@@ -344,8 +344,13 @@ def _key(layer: HlsLayer) -> str:
     return h.hexdigest()[:16]
 
 
-def build(layer: HlsLayer, root: str | Path = BUILD_ROOT) -> Path:
-    """Generate and compile ``layer`` under ``root/<name>_<hash>``, reusing an earlier build of the same content."""
+def build(layer: HlsLayer, root: str | Path | None = BUILD_ROOT) -> Path:
+    """Generate and compile ``layer`` under ``root/<name>_<hash>`` (default: the project's cache), reusing an
+    earlier build of the same content."""
+    if root is None:
+        from .toolenv import cache_dir
+
+        root = cache_dir() / "hls"
     folder = Path(root) / f"{layer.name}_{_key(layer)}"
     binary = folder / "csim"
     if binary.is_file():
@@ -373,6 +378,6 @@ def run_csim(binary: str | Path, beats: Sequence[int], timeout: float = 300) -> 
         return [int(line, 16) for line in fout.read_text().split()]
 
 
-def simulate(layer: HlsLayer, beats: Sequence[int], root: str | Path = BUILD_ROOT) -> list[int]:
+def simulate(layer: HlsLayer, beats: Sequence[int], root: str | Path | None = BUILD_ROOT) -> list[int]:
     """``run_csim(build(layer, root), beats)``: the layer's output beats from its C simulation."""
     return run_csim(build(layer, root), beats)

@@ -3,7 +3,7 @@
 Every block over several foldings and T in {1, 5, 8}, several vectors/frames
 back to back; the SPEC section 6 worst case against unbounded Python integers;
 parameter errors raised before any compiler runs. Compiled simulations are
-cached per content hash under ``sim_build/hls`` (``hw.hls_gen.BUILD_ROOT``).
+cached per content hash in the project's cache (``hw.toolenv.cache_dir()/hls``), outside the checkout.
 """
 
 from __future__ import annotations
