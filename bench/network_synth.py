@@ -41,6 +41,7 @@ from hw import finn_ops  # noqa: F401  (registers the project's ops)
 from hw.stitch import _extra_ports, _pad
 from hw.synth import SynthError, synthesize
 from hw.templating import render
+from hw.toolenv import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -339,13 +340,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("build", help="a folder made by `dietsnn compile` and `dietsnn stitch`")
     ap.add_argument("--out", help="write the result as JSON here")
-    ap.add_argument("--work", help="Yosys work folder (outside /tmp; default sim_build/network_synth/<build name>)")
+    ap.add_argument("--work", help="Yosys work folder (outside /tmp; default: the project's cache, "
+                                   "hw.toolenv.cache_dir()/network_synth/<build name>)")
     ap.add_argument("--blocks-json", help="reuse the project blocks' rows of this blocks.json (same network)")
     ap.add_argument("--no-whole", action="store_true", help="skip the whole-design attempt")
     ap.add_argument("--whole-timeout", type=int, default=1200, help="seconds for the whole-design attempt")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per instance")
     a = ap.parse_args(argv)
-    work = Path(a.work) if a.work else ROOT / "sim_build" / "network_synth" / Path(a.build).resolve().name
+    work = Path(a.work) if a.work else cache_dir() / "network_synth" / Path(a.build).resolve().name
     res = synthesize_design(Path(a.build), work, Path(a.blocks_json) if a.blocks_json else None,
                             whole=not a.no_whole, whole_timeout=a.whole_timeout, timeout=a.timeout)
     tot, pct = res["totals"], res["percent"]
