@@ -1,10 +1,20 @@
 """``make bench-train``: train the default ``fmnist`` config from scratch and record it.
 
-Writes ``bench/results/train.json`` (integer-network test accuracy at T=5 on
-all 10,000 test images, ANN twin accuracy, PyTorch-vs-golden agreement count,
-wall time, and SNN training throughput against snnTorch) and refreshes the
-shipped default model in ``models/fmnist/`` (network, slim checkpoint,
-metrics, plots).
+Writes ``bench/results/train.json``. Its top level describes the shipped
+model (integer-network test accuracy at T=5 on all 10,000 test images, ANN
+twin accuracy, PyTorch-vs-golden agreement, wall time); every training run is
+appended to ``recipe_experiments`` (label, config overrides, accuracies), so
+recipe changes are measured one by one; ``training_speed_vs_snntorch`` holds
+the throughput against snnTorch on the CPU and on a GPU when the machine has
+one (a GPU entry that could not be measured says so). A run replaces the
+shipped ``models/fmnist/`` only when it reaches ``--ship-min-accuracy`` and
+PyTorch agrees with the golden on every test image (other benchmarks build
+hardware from the shipped model).
+
+    python -m bench.train                          # the full benchmark (~70 min on 2 free cores)
+    python -m bench.train --speed-only             # refresh only the throughput comparison
+    python -m bench.train --label more-epochs --set snn_epochs=20 --no-speed
+                                                   # one recipe change, appended to "recipe_experiments"
 """
 
 from __future__ import annotations
@@ -18,67 +28,116 @@ import time
 from pathlib import Path
 
 import torch
+import yaml
 
+from dietsnn.fsutil import atomic_write_text
+from quant_train.checkpoint import CHECKPOINT, read_checkpoint
 from quant_train.config import load_config
 from quant_train.report import NETWORK_FILE, write_metrics
-from quant_train.train import CHECKPOINT, train
+from quant_train.train import train
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ("metrics.json", "training_curves.png", "spike_rates.png", NETWORK_FILE, "model.qonnx.onnx")
+log = logging.getLogger("bench.train")
 
 
 def ship(run: Path, dest: Path) -> None:
     """Copy the run's results into ``dest`` with a checkpoint stripped of optimizer state."""
+    from dietsnn.fsutil import atomic_folder
     from dietsnn.netfile import IntNetwork
     from hw.qonnx_export import save_qonnx
 
-    dest.mkdir(parents=True, exist_ok=True)
     save_qonnx(IntNetwork.load(run / NETWORK_FILE), run / "model.qonnx.onnx")
-    for name in SHIPPED:
-        shutil.copy2(run / name, dest / name)
-    ck = torch.load(run / CHECKPOINT, map_location="cpu", weights_only=False)
-    ck["opt"] = ck["sched"] = None
-    torch.save(ck, dest / CHECKPOINT)
+    ck = read_checkpoint(run / CHECKPOINT)
+    ck["opt"] = None
+    with atomic_folder(dest) as tmp:
+        for name in SHIPPED:
+            shutil.copy2(run / name, tmp / name)
+        torch.save(ck, tmp / CHECKPOINT)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--config", default="fmnist")
-    ap.add_argument("--run", default=str(ROOT / "bench" / "runs" / "fmnist"))
-    ap.add_argument("--resume", action="store_true", help="continue an interrupted benchmark run")
-    ap.add_argument("--ship", default=str(ROOT / "models" / "fmnist"), help="where to copy the trained model ('' = nowhere)")
-    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "train.json"))
-    a = ap.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    cfg = load_config(a.config)
-    run = Path(a.run)
-    if run.exists() and not a.resume:
-        shutil.rmtree(run)
-    t0 = time.time()
-    st = train(cfg, run, resume=a.resume)
-    train_wall = time.time() - t0
-    m = write_metrics(run)
+def speed_entries(cfg) -> dict:
+    """Throughput against snnTorch on the CPU, and on CUDA when present (else marked as not measured)."""
     from bench.train_speed import compare  # snnTorch is imported only here
 
-    speed = compare(cfg)
-    result = {
+    out = {"cpu": compare(cfg, device="cpu")}
+    if torch.cuda.is_available():
+        out["cuda"] = compare(cfg, device="cuda")
+    else:
+        out["cuda"] = {"measured": False, "reason": "no CUDA device on the machine that ran this benchmark; "
+                                                    "run `python -m bench.train --speed-only` on one"}
+    return out
+
+
+def _overrides(items: list[str]) -> dict:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--set: expected KEY=VALUE, not {item!r}")
+        out[key] = yaml.safe_load(value)
+    return out
+
+
+def _result(cfg, m: dict, st, wall: float) -> dict:
+    return {
         "config": cfg.name, "T": cfg.T, "weight_bits": cfg.weight_bits, "test_images": m["images"],
         "integer_accuracy": m["integer_accuracy"], "snn_pytorch_accuracy": m["snn_accuracy"],
         "ann_twin_accuracy": m["ann_accuracy"], "converted_snn_accuracy": m["converted_snn_accuracy"],
-        "golden_agreement": m["golden_agreement"],
-        "train_wall_s": train_wall if not a.resume else st.train_seconds,
-        "train_seconds_recorded": st.train_seconds,
+        "golden_agreement": m["golden_agreement"], "train_wall_s": wall, "train_seconds_recorded": st.train_seconds,
         "epochs": {"ann": cfg.ann_epochs, "snn": cfg.snn_epochs},
         "leak_shifts": [l["leak_shift"] for l in m["layers"] if "leak_shift" in l],
-        "energy_ann_over_snn": m["energy"]["ann_over_snn"],
-        "training_speed_vs_snntorch": speed,
-        "machine": {"cpus": torch.get_num_threads(), "platform": platform.platform(), "torch": torch.__version__},
+        "energy_ann_over_snn": m["energy"]["ann_over_snn"], "trained_on": m["trained_on"],
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default="fmnist")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config field")
+    ap.add_argument("--label", help="the run's name in recipe_experiments (default: 'default recipe')")
+    ap.add_argument("--run", help="run folder (default bench/runs/<label or config>)")
+    ap.add_argument("--resume", action="store_true", help="continue an interrupted benchmark run")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--ship", default=str(ROOT / "models" / "fmnist"), help="where to copy the model ('' = nowhere)")
+    ap.add_argument("--ship-min-accuracy", type=float, default=0.931,
+                    help="ship only a model at least this accurate (and identical to the golden on every image)")
+    ap.add_argument("--speed-only", action="store_true", help="only refresh training_speed_vs_snntorch")
+    ap.add_argument("--no-speed", action="store_true", help="skip the throughput comparison")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "train.json"))
+    a = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
     out = Path(a.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    if a.ship:
+    record = json.loads(out.read_text()) if out.is_file() else {}
+    cfg = load_config(a.config).replace(**_overrides(a.set))
+    if a.speed_only:
+        record["training_speed_vs_snntorch"] = speed_entries(cfg)
+        atomic_write_text(out, json.dumps(record, indent=2))
+        print(json.dumps(record["training_speed_vs_snntorch"], indent=2))
+        return 0
+    run = Path(a.run or ROOT / "bench" / "runs" / (a.label or cfg.name))
+    if run.exists() and not a.resume:
+        shutil.rmtree(run)
+    t0 = time.time()
+    st = train(cfg, run, resume=a.resume, device=a.device)
+    wall = time.time() - t0 if not a.resume else st.train_seconds
+    m = write_metrics(run, device=a.device)
+    result = _result(cfg, m, st, wall)
+    result["machine"] = {"cpus": torch.get_num_threads(), "platform": platform.platform(), "torch": torch.__version__}
+    result.update(label=a.label or "default recipe", overrides=_overrides(a.set))
+    record.setdefault("recipe_experiments", []).append(result)
+    if not a.no_speed:
+        record["training_speed_vs_snntorch"] = speed_entries(cfg)
+    agree = m["golden_agreement"]["identical_scores"] == m["images"]
+    if a.ship and m["integer_accuracy"] >= a.ship_min_accuracy and agree:
         ship(run, Path(a.ship))
+        record.update({k: v for k, v in result.items() if k not in ("label", "overrides")},
+                      shipped_recipe={"label": result["label"], "overrides": result["overrides"]})
+        log.info("shipped %s to %s", run, a.ship)
+    elif a.ship:
+        log.info("not shipped: integer accuracy %.4f (needs %.4f), golden agreement %d/%d", m["integer_accuracy"],
+                 a.ship_min_accuracy, m["golden_agreement"]["identical_scores"], m["images"])
+    atomic_write_text(out, json.dumps(record, indent=2))
     print(json.dumps(result, indent=2))
     return 0
 

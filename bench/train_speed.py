@@ -1,23 +1,36 @@
 """SNN training throughput: this project's DIET-SNN against snnTorch's ``Leaky``.
 
-Same topology, ``T``, batch size and machine; snnTorch runs the usual way (the
+Same topology, ``T``, batch size and device; snnTorch runs the usual way (the
 whole network once per timestep, the first convolution recomputed every
-step), with float layers (no quantization overhead, which favours it).
-Images/s over ``steps`` optimizer steps after ``warmup`` steps.
+step, PyTorch's default memory format), with float layers (no quantization
+overhead, which favours it). Both are timed in alternating rounds of
+``steps`` optimizer steps after ``warmup`` steps each, so that a machine
+shared with other jobs slows both alike; the result keeps every round, the
+median ratio, and the load average around the measurement. On the CPU the
+process CPU time is recorded too (less sensitive to other jobs than the wall
+clock); on a GPU the wall clock with ``cuda.synchronize``.
+
+    python -m bench.train_speed [--config fmnist] [--device cpu|cuda|auto]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import os
+import statistics
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from dietsnn.vocab import Kind
-from quant_train.config import Config, LayerKind
+from quant_train.config import Config, Dataset, LayerKind, load_config
+from quant_train.device import describe, resolve_device
 from quant_train.model import DietSNN, trace_shapes
+
+INPUT_SHAPES = {Dataset.FMNIST: (1, 28, 28), Dataset.CIFAR10: (3, 32, 32), Dataset.CIFAR100: (3, 32, 32)}
 
 
 class SnnTorchNet(nn.Module):
@@ -38,7 +51,7 @@ class SnnTorchNet(nn.Module):
                 pad = spec.kernel // 2 if spec.pad < 0 else spec.pad
                 self.mods.append(nn.Conv2d(s[0], spec.out, spec.kernel, spec.stride, pad))
             elif spec.kind == LayerKind.POOL:
-                self.mods.append(nn.MaxPool2d(spec.kernel))
+                self.mods.append(nn.MaxPool2d(spec.kernel, spec.stride))
             else:
                 self.mods.append(nn.Sequential(nn.Flatten(), nn.Linear(math.prod(s), spec.out)))
             spiking = spec.kind != LayerKind.POOL and i != last
@@ -59,37 +72,83 @@ class SnnTorchNet(nn.Module):
         return out / self.T
 
 
-def _throughput(model, logits_fn, x, y, steps: int, warmup: int) -> float:
-    opt = torch.optim.Adam(model.parameters(), 1e-4)
-    for i in range(warmup + steps):
-        if i == warmup:
-            t0 = time.perf_counter()
-        loss = F.cross_entropy(logits_fn(model(x)), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-    return steps * len(y) / (time.perf_counter() - t0)
+class _Runner:
+    """One model, its optimizer and its loss, timed ``steps`` optimizer steps at a time."""
+
+    def __init__(self, model, logits, x, y, device):
+        self.model, self.logits, self.x, self.y, self.device = model, logits, x, y, device
+        self.opt = torch.optim.Adam(model.parameters(), 1e-4)
+
+    def steps(self, n: int) -> tuple[float, float]:
+        """``(wall seconds, process CPU seconds)`` of ``n`` steps."""
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        t0, c0 = time.perf_counter(), time.process_time()
+        for _ in range(n):
+            loss = F.cross_entropy(self.logits(self.model(self.x)), self.y)
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        return time.perf_counter() - t0, time.process_time() - c0
 
 
-def compare(cfg: Config, input_shape=(1, 28, 28), steps: int = 10, warmup: int = 2, seed: int = 0) -> dict:
+def compare(cfg: Config, input_shape=None, device: str = "cpu", steps: int = 3, repeats: int = 4,
+            warmup: int = 2, seed: int = 0) -> dict:
+    """Images/s of both, in alternating rounds; ``speedup`` is the median of the per-round ratios."""
+    import snntorch
+
+    dev = resolve_device(device)
+    shape = tuple(input_shape or INPUT_SHAPES[cfg.dataset])
     torch.manual_seed(seed)
-    x = torch.randint(0, 256, (cfg.batch_size, *input_shape), dtype=torch.uint8)
-    y = torch.randint(0, 10, (cfg.batch_size,))
-    ours = DietSNN(cfg, input_shape).train()
+    x = torch.randint(0, 256, (cfg.batch_size, *shape), dtype=torch.uint8, device=dev)
+    y = torch.randint(0, cfg.layers[-1].out, (cfg.batch_size,), device=dev)
+    ours = DietSNN(cfg, shape).to(dev).train()
     for layer in ours.layers:  # thresholds in a realistic range so that layers spike
         if getattr(layer, "spiking", False):
-            layer.v_th.data.fill_(0.5 if layer.kind is Kind.INPUT_LIF else 1.5)
-    ref = SnnTorchNet(cfg, input_shape).train()
-    ours_ips = _throughput(ours, ours.logits, x, y, steps, warmup)
-    ref_ips = _throughput(ref, lambda s: s, x, y, steps, warmup)
-    return {"T": cfg.T, "batch": cfg.batch_size, "steps": steps, "threads": torch.get_num_threads(),
-            "dietsnn_images_per_s": ours_ips, "snntorch_images_per_s": ref_ips, "speedup": ours_ips / ref_ips}
+            layer.v_th.data.fill_(0.5 if layer.kind == "input_lif" else 1.5)
+    ref = SnnTorchNet(cfg, shape).to(dev).train()
+    runners = {"dietsnn": _Runner(ours, ours.logits, x, y, dev), "snntorch": _Runner(ref, lambda s: s, x, y, dev)}
+    for r in runners.values():
+        r.steps(warmup)
+    load_before = os.getloadavg()
+    rounds = []
+    for i in range(repeats):
+        entry = {}
+        for name in (("dietsnn", "snntorch") if i % 2 == 0 else ("snntorch", "dietsnn")):
+            wall, cpu = runners[name].steps(steps)
+            entry[name] = {"images_per_s": steps * len(y) / wall, "images_per_cpu_s": steps * len(y) / cpu}
+        entry["ratio"] = entry["dietsnn"]["images_per_s"] / entry["snntorch"]["images_per_s"]
+        entry["cpu_time_ratio"] = entry["dietsnn"]["images_per_cpu_s"] / entry["snntorch"]["images_per_cpu_s"]
+        rounds.append(entry)
+    load_after = os.getloadavg()
+    med = {n: statistics.median(r[n]["images_per_s"] for r in rounds) for n in runners}
+    result = {
+        "device": describe(dev), "device_type": dev.type, "config": cfg.name, "T": cfg.T, "batch": cfg.batch_size,
+        "input_shape": list(shape), "steps_per_round": steps, "rounds": rounds, "threads": torch.get_num_threads(),
+        "dietsnn_images_per_s": med["dietsnn"], "snntorch_images_per_s": med["snntorch"],
+        "speedup": statistics.median(r["ratio"] for r in rounds),
+        "snntorch_version": snntorch.__version__, "torch": torch.__version__,
+        "load_average_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
+        "cpus": os.cpu_count(),
+    }
+    if dev.type == "cpu":
+        result["cpu_time_speedup"] = statistics.median(r["cpu_time_ratio"] for r in rounds)
+        result["machine_loaded"] = max(load_before[0], load_after[0]) > (os.cpu_count() or 1)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default="fmnist")
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=4)
+    a = ap.parse_args(argv)
+    print(json.dumps(compare(load_config(a.config), device=a.device, steps=a.steps, repeats=a.repeats), indent=2))
+    return 0
 
 
 if __name__ == "__main__":
-    import json
-    import sys
-
-    from quant_train.config import load_config
-
-    print(json.dumps(compare(load_config(sys.argv[1] if len(sys.argv) > 1 else "fmnist")), indent=2))
+    raise SystemExit(main())

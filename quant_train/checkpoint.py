@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
-import zipfile
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,10 +81,15 @@ def read_checkpoint(path: str | Path) -> dict:
     try:
         ck = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(f"{path}: refused: a checkpoint must hold only tensors and plain data, and this one "
-                              f"holds something else ({first})") from None
-    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError, KeyError) as e:
+        text = str(e)
+        found = re.search(r"unsupported (?:global|GLOBAL) [^\s]+", text, re.IGNORECASE)
+        if found or "Weights only load failed" in text:
+            what = found.group(0) if found else "objects other than tensors and containers"
+            raise CheckpointError(f"{path}: refused: a checkpoint must hold only tensors and plain data, and this "
+                                  f"one holds something else ({what})") from None
+        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint (truncated or corrupt?): "
+                              f"UnpicklingError: {' '.join(text.split())[:300]}") from None
+    except Exception as e:  # a corrupt file fails anywhere in zip reading or unpickling
         raise CheckpointError(f"{path}: not a readable PyTorch checkpoint (truncated or corrupt?): "
                               f"{type(e).__name__}: {' '.join(str(e).split())[:300]}") from None
     if not isinstance(ck, dict):

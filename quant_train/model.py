@@ -140,7 +140,22 @@ class _WeightedLIF(nn.Module):
                                           else self.layer.out_channels)
 
     def int_params(self):
-        """``(w_int, b_int, theta_int, k)`` with straight-through gradients; ``b_int``, ``theta_int``: ``(O,)``."""
+        """``(w_int, b_int, theta_int, k)`` with straight-through gradients; ``b_int``, ``theta_int``: ``(O,)``.
+
+        Without gradients in eval mode they are computed once per version of the
+        parameters (evaluation runs many batches with the same weights).
+        """
+        if self.training or torch.is_grad_enabled():
+            self._int_cache = None
+            return self._int_params()
+        key = tuple((t.data_ptr(), t._version, t.device) for t in (*self.parameters(), *self.buffers()))
+        cache = getattr(self, "_int_cache", None)
+        if cache is None or cache[0] != key:
+            cache = (key, self._int_params())
+            self._int_cache = cache
+        return cache[1]
+
+    def _int_params(self):
         qw = self.layer.quant_weight()
         w_int = round_ste(qw.value / qw.scale.detach())
         s_acc = self.acc_scale(qw)
@@ -156,6 +171,9 @@ class _WeightedLIF(nn.Module):
 
     def check_exact(self, w: torch.Tensor, b: torch.Tensor, th: torch.Tensor | None, T: int) -> None:
         """Refuse a layer whose SPEC section 6 state bound float32 cannot carry exactly."""
+        cache = getattr(self, "_int_cache", None)
+        if cache is not None and cache[1][0] is w and getattr(self, "_checked", None) == (cache[0], T):
+            return  # these very parameters passed already
         with torch.no_grad():
             acc = int(w.detach().abs().double().flatten(1).sum(1).max()) * self.max_input
             max_b = int(b.detach().abs().max())
@@ -164,6 +182,8 @@ class _WeightedLIF(nn.Module):
         if state > FLOAT32_EXACT:
             raise ValueError(f"{self.name}: state bound {state} exceeds the PyTorch model's cap 2^24 = "
                              f"{FLOAT32_EXACT} (integers in float32); it cannot compute this network exactly")
+        if cache is not None and cache[1][0] is w:
+            self._checked = (cache[0], T)
 
 
 class SpikingConv(_WeightedLIF):
@@ -212,7 +232,12 @@ class SpikingDense(_WeightedLIF):
         w, b, th, k = self.int_params()
         if not self.training:
             self.check_exact(w, b, th, T)
-        x = x.flatten(2)  # (T, N, C, H, W) -> (T, N, C*H*W), PyTorch's (C, H, W) order
+        if x.dim() == 5:  # conv spikes, channels-last in memory: read them in (H, W, C) order and reorder
+            t, n, c, h, wd = x.shape  # the weight's (C, H, W) columns instead (fewer bytes than the spikes)
+            x = x.permute(0, 1, 3, 4, 2).reshape(t, n, h * wd * c)  # (T, N, C, H, W) -> (T, N, H*W*C)
+            w = w.reshape(-1, c, h, wd).permute(0, 2, 3, 1).reshape(w.shape[0], -1)
+        else:
+            x = x.flatten(2)  # (T, N, F)
         if self.training and self.dropout > 0:
             keep = torch.rand_like(x[0]) >= self.dropout  # one mask for all timesteps
             x = x * (keep.to(x.dtype) / (1 - self.dropout))

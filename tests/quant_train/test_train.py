@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,7 @@ def tiny_cfg(**kw):
 
 def test_end_to_end_real_fmnist_and_golden_agreement(tmp_path):
     torch.manual_seed(0)
-    st = train(tiny_cfg(), tmp_path, limit_train=1024, limit_test=200)
+    st = train(tiny_cfg(), tmp_path, limit_train=1024, limit_test=200, device="cpu")
     assert st.phase == "done" and st.ann_accuracy > 0.4
     m = write_metrics(tmp_path, limit=200)
     # the eval-mode PyTorch model is the integer network: same scores on every image
@@ -70,14 +71,35 @@ def test_resume_continues_after_an_interruption(tmp_path, monkeypatch):
     assert [h["epoch"] for h in st.history["snn"]] == [1]
 
 
-def test_ddp_two_cpu_processes_with_gloo(tmp_path):
+def test_ddp_resumes_a_single_process_checkpoint_with_gloo(tmp_path, monkeypatch):
+    """A run interrupted in one process continues under torchrun with two (checkpoints and the learning-rate
+    schedule do not depend on the process count); throughput is logged per process and in total."""
+    cfg = tiny_cfg().replace(ann_epochs=2)
+    real_epoch = train_mod._epoch
+    calls = {"n": 0}
+
+    def stop_on_second(*a, **kw):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("simulated stop")
+        return real_epoch(*a, **kw)
+
+    monkeypatch.setattr(train_mod, "_epoch", stop_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, tmp_path, limit_train=256, limit_test=64, device="cpu")
+    assert load_checkpoint(tmp_path)[1].world == 1
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533",
-           "-m", "flow.cli", "train", "--out", str(tmp_path), "--epochs", "1",
+           "-m", "flow.cli", "train", "--out", str(tmp_path), "--resume", "--device", "cpu",
            "--limit-train", "256", "--limit-test", "64"]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert res.returncode == 0, res.stderr[-3000:]
+    assert re.search(r"ANN epoch 2: \d+ images/s in total \(rank 0: \d+, rank 1: \d+\)", res.stderr), res.stderr[-3000:]
     m = json.loads((tmp_path / "metrics.json").read_text())
-    assert m["golden_agreement"]["identical_scores"] == 64
-    _, st, _ = load_checkpoint(tmp_path)
-    assert st.world == 2 and st.phase == "done"
+    assert m["golden_agreement"]["identical_scores"] == 64 and m["trained_on"] == {"device": "cpu", "processes": 2}
+    cfg2, st, _ = load_checkpoint(tmp_path)
+    assert cfg2 == cfg and st.world == 2 and st.phase == "done"
+    assert [h["epoch"] for h in st.history["ann"]] == [1, 2]
+    assert len(st.history["ann"][0]["images_per_s_per_process"]) == 1
+    assert len(st.history["ann"][1]["images_per_s_per_process"]) == 2
+    assert st.history["snn"][0]["images_per_s"] == pytest.approx(sum(st.history["snn"][0]["images_per_s_per_process"]))
