@@ -180,8 +180,10 @@ def cmd_predict(a) -> int:
     images = _load_images(Path(a.images), net)
     if a.build is None and a.level == "rtl":
         raise ValueError("--level rtl needs --build (a folder made by `dietsnn compile` and `dietsnn stitch`)")
+    if a.build is None and a.level == "hls":
+        raise ValueError("--level hls needs --build (a folder made by `dietsnn compile`, --impl rtl or hls)")
     if a.build is not None and a.level in ("golden", "qonnx"):
-        raise ValueError(f"--build is for --level dataflow or rtl; --level {a.level} runs the network itself")
+        raise ValueError(f"--build is for --level dataflow, rtl or hls; --level {a.level} runs the network itself")
     try:
         scores, pred = predict_scores(net, images, a.level, a.build, T=a.T)
     except ValueError as e:
@@ -352,9 +354,11 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--level", default="golden", choices=LEVELS,
                     help="golden: numpy reference; qonnx: execute_onnx on the QONNX model; "
                          "dataflow: Python execution of the lowered FINN graph; rtl: Verilator simulation of "
-                         "the stitched design (--build)")
+                         "the stitched design (--build); hls: every layer's HLS C simulation (g++) in a chain "
+                         "(--build)")
     pr.add_argument("--build", help="--level dataflow: a `dietsnn compile` folder (default: compile now); "
-                                    "--level rtl: a compiled and stitched folder")
+                                    "--level rtl: a compiled and stitched folder; --level hls: a compiled folder "
+                                    "(--impl rtl or hls), its layers' C simulations run in a chain")
     pr.add_argument("--T", type=timesteps, help=f"override the network's timesteps (1..{MAX_T}; --level dataflow "
                                                  "with --build and --level rtl: must be the build's)")
     pr.set_defaults(fn=cmd_predict)

@@ -1,5 +1,5 @@
-"""Scores of a network at one level of the flow: the numpy golden, QONNX execution, the FINN dataflow graph
-or the stitched RTL under Verilator (``dietsnn predict --level``).
+"""Scores of a network at one level of the flow: the numpy golden, QONNX execution, the FINN dataflow graph,
+the stitched RTL under Verilator, or every layer's HLS C simulation in a chain (``dietsnn predict --level``).
 
 Every level gets the same checks: the images against the network's input
 (``dietsnn.ref.network.check_images``: shape, integer dtype, pixel range, at
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-LEVELS = ("golden", "qonnx", "dataflow", "rtl")
+LEVELS = ("golden", "qonnx", "dataflow", "rtl", "hls")
 
 
 class BuildMismatch(ValueError):
@@ -65,7 +65,8 @@ def predict_scores(net, images, level: str, build: str | None = None, T: int | N
     """Scores (int64 ``(N, classes)``) and labels of ``net`` on ``images`` at one level of the flow.
 
     ``T``: the timesteps to run (default ``net.T``); ``build``: a ``dietsnn compile`` folder
-    (``dataflow``: optional, compiled now otherwise; ``rtl``: required, also stitched).
+    (``dataflow``: optional, compiled now otherwise; ``rtl``: required, also stitched; ``hls``: required, compiled
+    with ``--impl rtl`` or ``--impl hls``: its layers' HLS C simulations run in a chain, ``sim.hls_chain``).
     """
     if level not in LEVELS:
         raise ValueError(f"--level {level!r}: expected one of {', '.join(LEVELS)}")
@@ -99,9 +100,17 @@ def predict_scores(net, images, level: str, build: str | None = None, T: int | N
             model = build_dataflow(net, CompileOptions()).model
         scores = execute_dataflow(model, images)
         return scores, predict_label(scores)
+    if level == "hls":
+        from sim.hls_chain import run_hls_chain
+
+        if not build:
+            raise ValueError("--level hls needs --build (a folder made by `dietsnn compile`, --impl rtl or hls)")
+        check_build_matches(net, build, T is not None)
+        scores = run_hls_chain(build, images)
+        return scores, predict_label(scores)
     # rtl
     from dietsnn.netfile import network_id
-    from sim.harness import build_harness, run_images
+    from sim.harness import build_harness, run_images_parallel
 
     if not build:
         raise ValueError("--level rtl needs --build (a folder made by `dietsnn compile` and `dietsnn stitch`)")
@@ -114,6 +123,6 @@ def predict_scores(net, images, level: str, build: str | None = None, T: int | N
         raise BuildMismatch(f"--build {build}: its stitched accelerator carries NETWORK_ID 0x{h.network_id:08x}, "
                             f"the named network is 0x{network_id(net):08x}: stitch the build again "
                             f"(`dietsnn stitch {build}`)")
-    values, _ = run_images(h, images)
+    values, _ = run_images_parallel(h, images)  # parts of the images in parallel simulator processes
     scores = values[:, : net.num_classes]
     return scores, predict_label(scores)

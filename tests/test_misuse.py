@@ -218,7 +218,7 @@ def test_a_build_that_is_not_stitched_is_named(files, build_a, capsys):
     (["--T", "five"], r"argument --T: expected an integer in 1\.\.16, not 'five'"),
     (["--level", "verilog"], r"argument --level: invalid choice: 'verilog' \(choose from"),
     (["--level", "rtl"], r"--level rtl needs --build \(a folder made by `dietsnn compile` and `dietsnn stitch`\)"),
-    (["--build", "x"], r"--build is for --level dataflow or rtl; --level golden runs the network itself"),
+    (["--build", "x"], r"--build is for --level dataflow, rtl or hls; --level golden runs the network itself"),
     (["--level", "dataflow", "--build", "no_such_build"], r"--build no_such_build: no such build folder"),
 ], ids=["T0", "T17", "T_text", "level", "rtl_no_build", "build_golden", "no_build_folder"])
 def test_predict_arguments(files, capsys, argv, pattern):
