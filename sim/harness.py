@@ -181,17 +181,11 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
     return out
 
 
-def run_images(harness, images: np.ndarray, batch: int = 100, **options):
-    """Stream uint8 images ``(N, C, H, W)`` through a built harness (a ``Harness`` or its folder).
-
-    Returns ``(scores (N, classes) int64, HarnessRun)``: the scores the RTL produced, unpacked with the
-    SPEC stream format; ``options`` go to ``Harness.run`` (idle, backpressure, seed, taps).
-    """
-    from dietsnn.frames import pack_images, unpack_outputs
+def _checked(harness, images: np.ndarray):
+    """``(Harness, images)``: the harness (or its folder) opened, the images checked as at every other level."""
     from dietsnn.harness import Harness
 
     h = harness if isinstance(harness, Harness) else Harness(harness)
-    p, s = h.info["parameters"], h.info["stream"]
     images = np.asarray(images)
     if "network" in h.info:  # the same check as every other level (shape, integer dtype, pixel range)
         n = h.info["network"]
@@ -199,5 +193,54 @@ def run_images(harness, images: np.ndarray, batch: int = 100, **options):
         check_images(SimpleNamespace(input_shape=shape, input_bits=n["input_bits"]), images)
         if len(images) == 0:
             raise ValueError(f"images: expected at least one image of shape {shape}, got {images.shape}")
+    return h, images
+
+
+def run_images(harness, images: np.ndarray, batch: int = 100, **options):
+    """Stream uint8 images ``(N, C, H, W)`` through a built harness (a ``Harness`` or its folder).
+
+    Returns ``(scores (N, classes) int64, HarnessRun)``: the scores the RTL produced, unpacked with the
+    SPEC stream format; ``options`` go to ``Harness.run`` (idle, backpressure, seed, taps).
+    """
+    from dietsnn.frames import pack_images, unpack_outputs
+
+    h, images = _checked(harness, images)
+    p, s = h.info["parameters"], h.info["stream"]
     run = h.run(pack_images(images, s, p), batch=batch, **options)
     return unpack_outputs(run.output.reshape(len(images), -1), s, p), run
+
+
+def split_frames(n: int, jobs: int, chunk: int | None = None) -> list[tuple[int, int]]:
+    """``[start, stop)`` ranges of ``n`` frames for parallel runs: ``chunk`` frames each, by default ``n`` spread
+    evenly over ``jobs`` runs.
+
+    >>> split_frames(1000, 2), split_frames(5, 2), split_frames(5, 4, chunk=2)
+    ([(0, 500), (500, 1000)], [(0, 3), (3, 5)], [(0, 2), (2, 4), (4, 5)])
+    """
+    if chunk is None:
+        chunk = max(1, -(-n // max(1, jobs)))
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ValueError(f"chunk must be a positive integer of frames, not {chunk!r}")
+    return [(a, min(a + int(chunk), n)) for a in range(0, n, int(chunk))]
+
+
+def run_images_parallel(harness, images: np.ndarray, batch: int = 100, jobs: int | None = None,
+                        chunk: int | None = None, **options):
+    """``run_images`` over parts of ``images`` in parallel simulator processes (``Harness.run_parts``): ``jobs``
+    at once (default: the CPUs this process may use), ``chunk`` frames each (default: the images spread evenly
+    over ``jobs``). Each part is a run from reset with TLAST after every ``batch`` frames of the part (a
+    ``chunk`` that is a multiple of ``batch`` frames the whole stream as one run would).
+
+    Returns ``(scores (N, classes) int64 in image order, [(start, stop, HarnessRun) per part])``.
+    """
+    from dietsnn.frames import pack_images, unpack_outputs
+    from dietsnn.harness import default_jobs
+
+    h, images = _checked(harness, images)
+    p, s = h.info["parameters"], h.info["stream"]
+    jobs = default_jobs() if jobs is None else jobs
+    ranges = split_frames(len(images), jobs, chunk)
+    data = pack_images(images, s, p)
+    runs = h.run_parts([data[a:b] for a, b in ranges], jobs=jobs, batch=batch, **options)
+    values = np.concatenate([r.output.reshape(b - a, -1) for (a, b), r in zip(ranges, runs)])
+    return unpack_outputs(values, s, p), [(a, b, r) for (a, b), r in zip(ranges, runs)]
