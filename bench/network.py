@@ -6,8 +6,11 @@ and stitched (FIFOs sized at the target rate) and ``bench/results/network.json``
 gets, per build (``builds``; the first build's figures also at the top level):
 
 - RTL == golden on every score of the 10,000 test images (the Verilator model of
-  ``dietsnn_accel`` driven by ``sim/harness``, batches of 100 frames, TLAST checked);
+  ``dietsnn_accel`` driven by ``sim/harness``, batches of 100 frames, TLAST checked,
+  runs of 1,000 images in parallel simulator processes, ``--jobs``);
   a run under random input gaps and output backpressure too;
+- HLS == golden on the same images: every layer's C simulation in a chain
+  (``sim.hls_chain``, ``predict --level hls``; ``--skip-hls`` leaves it out);
 - steady-state cycles per frame and the latency of one frame into an empty
   pipeline, against the folding's bound; frames per second at the clock;
 - the compute-energy ratio of SPEC section 7 from the spikes the RTL produced
@@ -85,7 +88,8 @@ def rtl_synops(net: IntNetwork, harness: Harness, taps: dict[str, np.ndarray]) -
     return out
 
 
-def run_rtl_cached(build: Path, images: np.ndarray, golden: np.ndarray, chunk: int, batch: int) -> dict:
+def run_rtl_cached(build: Path, images: np.ndarray, golden: np.ndarray, chunk: int, batch: int,
+                   jobs: int | None = None) -> dict:
     """``run_rtl``, or its saved result for the same build, images and golden (``BUILD/bench_rtl.*``)."""
     from sim.harness import build_harness
 
@@ -99,40 +103,40 @@ def run_rtl_cached(build: Path, images: np.ndarray, golden: np.ndarray, chunk: i
             res["taps"] = {k: z[k] for k in z.files}
         res["harness"] = Harness(build_harness(build))
         return res
-    res = run_rtl(build, images, golden, chunk, batch)
+    res = run_rtl(build, images, golden, chunk, batch, jobs)
     np.savez(taps_path, **res["taps"])
     meta_path.write_text(json.dumps({"key": key, **{k: v for k, v in res.items()
                                                      if k not in ("taps", "harness", "net")}}, indent=2))
     return res
 
 
-def run_rtl(build: Path, images: np.ndarray, golden: np.ndarray, chunk: int, batch: int) -> dict:
-    from sim.harness import build_harness, run_images
+def run_rtl(build: Path, images: np.ndarray, golden: np.ndarray, chunk: int, batch: int,
+            jobs: int | None = None) -> dict:
+    from dietsnn.harness import default_jobs
+    from sim.harness import build_harness, run_images, run_images_parallel
 
     log("build the Verilator harness")
     t = time.time()
     harness = Harness(build_harness(build))
     build_s = time.time() - t
     classes = golden.shape[1]
+    jobs = jobs or default_jobs()
+    t = time.time()  # runs of `chunk` images (each from reset), `jobs` simulator processes at once
+    values, parts = run_images_parallel(harness, images, batch=batch, jobs=jobs, chunk=chunk, taps=True)
+    sim_s = time.time() - t
+    bad = np.flatnonzero((values[:, :classes] != golden).any(axis=1))
+    mismatches = len(bad)
+    if len(bad):
+        log(f"MISMATCH images {bad[:10].tolist()}")
     taps: dict[str, np.ndarray] = {}
-    steady, mismatches, sim_s, cycles = [], 0, 0.0, 0
-    for start in range(0, len(images), chunk):
-        n = min(chunk, len(images) - start)
-        t = time.time()
-        values, run = run_images(harness, images[start:start + n], batch=batch, taps=True)
-        sim_s += time.time() - t
+    steady, cycles = [], 0
+    for start, stop, run in parts:
         cycles += run.cycles
-        scores = values[:, :classes]
-        bad = np.flatnonzero((scores != golden[start:start + n]).any(axis=1))
-        mismatches += len(bad)
-        if len(bad):
-            log(f"MISMATCH images {(bad + start)[:10].tolist()}")
         for k, v in run.taps.items():
             taps[k] = taps.get(k, 0) + v
-        d = np.diff(run.frame_done[n // 2:])
-        steady.extend(d.tolist())
-        log(f"images {start}..{start + n - 1}: {n - len(bad)}/{n} equal, {time.time() - t:.0f} s, "
-            f"{run.cycles / max(time.time() - t, 1e-9):,.0f} cycles/s")
+        steady.extend(np.diff(run.frame_done[(stop - start) // 2:]).tolist())
+    log(f"{len(images)} images in {len(parts)} runs, {jobs} at once: {len(images) - mismatches}/{len(images)} "
+        f"equal, {sim_s:.0f} s, {cycles / max(sim_s, 1e-9):,.0f} cycles/s")
     _, one = run_images(harness, images[:1])
     stall_values, _ = run_images(harness, images[:50], batch=7, idle=0.3, backpressure=0.4, seed=3)
     stall_scores = stall_values[:, :classes]
@@ -140,7 +144,28 @@ def run_rtl(build: Path, images: np.ndarray, golden: np.ndarray, chunk: int, bat
             "steady_cycles_per_frame": float(np.median(steady)), "steady_cycles_max": int(np.max(steady)),
             "latency_cycles": int(one.frame_done[0] - one.frame_start[0]),
             "stalls_50_frames_equal": bool(np.array_equal(stall_scores, golden[:50])),
-            "harness_build_s": build_s, "simulation_s": sim_s, "simulated_cycles": cycles}
+            "harness_build_s": build_s, "simulation_s": sim_s, "simulated_cycles": cycles, "jobs": jobs}
+
+
+def run_hls(build: Path, images: np.ndarray, golden: np.ndarray, jobs: int | None = None) -> dict:
+    """Every layer's HLS C simulation in a chain (``sim.hls_chain``, ``predict --level hls``) on ``images``."""
+    from sim.hls_chain import HlsChain
+
+    log(f"HLS C simulations in a chain on {len(images)} images")
+    t = time.time()
+    chain = HlsChain(build, jobs=jobs)
+    compile_s = time.time() - t
+    t = time.time()
+    scores = chain.run(images)[:, :golden.shape[1]]
+    run_s = time.time() - t
+    bad = np.flatnonzero((scores != golden).any(axis=1))
+    if len(bad):
+        log(f"HLS MISMATCH images {bad[:10].tolist()}")
+    log(f"HLS chain: {len(images) - len(bad)}/{len(images)} equal, {run_s:.0f} s ({chain.jobs} jobs)")
+    return {"images": len(images), "identical_scores": len(images) - len(bad), "jobs": chain.jobs,
+            "layers_in_csim": [s.node for s in chain.stages if s.how == "csim"],
+            "wall_seconds": {"compile": compile_s, "run": run_s},
+            "stage_wall_seconds": {k: round(v, 1) for k, v in chain.times.stages.items() if v >= 0.05}}
 
 
 def finn_ann(fps: float, clock_mhz: float, work: Path) -> dict:
@@ -220,7 +245,7 @@ def bench_build(fps: float, build: Path, a, images: np.ndarray, labels: np.ndarr
     net = IntNetwork.load(build / "network.snn.npz")
     log(f"{fps:.0f} fps: golden on {len(images)} images")
     g = run_network(net, images, count_synops=True)
-    rtl = run_rtl_cached(build, images, g.scores, a.chunk, a.batch)
+    rtl = run_rtl_cached(build, images, g.scores, a.chunk, a.batch, a.jobs)
     report = CompileReport.load(build).to_dict()  # with the FIFOs as sized
     clock = float(report["clock_mhz"])
     synops = rtl_synops(net, rtl["harness"], rtl["taps"])
@@ -247,8 +272,10 @@ def bench_build(fps: float, build: Path, a, images: np.ndarray, labels: np.ndarr
         "fifo_depths": dict(FifoDepths.load(build).depths), "fifos": report.get("fifos"),
         "estimate": {k: report["totals"][k] for k in ("LUT", "BRAM_18K", "DSP") if k in report.get("totals", {})},
         "wall_seconds": {"harness_build": rtl["harness_build_s"], "simulation": rtl["simulation_s"]},
-        "simulated_cycles": rtl["simulated_cycles"],
+        "simulated_cycles": rtl["simulated_cycles"], "simulation_jobs": rtl.get("jobs"),
     }
+    if not a.skip_hls:
+        result["hls_vs_golden"] = run_hls(build, images, g.scores, a.jobs)
     syn = None
     if not a.skip_synth:
         from bench.network_synth import synthesize_design
@@ -288,6 +315,8 @@ def main() -> int:
     ap.add_argument("--limit-other", type=int, default=1000, help="test images for the builds after the first")
     ap.add_argument("--chunk", type=int, default=1000, help="images per simulator run")
     ap.add_argument("--batch", type=int, default=100, help="frames per DMA transfer (TLAST)")
+    ap.add_argument("--jobs", type=int, help="simulator processes at once (default: the CPUs available)")
+    ap.add_argument("--skip-hls", action="store_true", help="skip the HLS C-simulation chain (predict --level hls)")
     ap.add_argument("--skip-synth", action="store_true")
     ap.add_argument("--no-whole", action="store_true", help="Yosys per instance at once (the whole design exhausts "
                                                             "yowasp's slang stack on the fmnist design)")
@@ -312,16 +341,20 @@ def main() -> int:
     result = {"network": str(DEFAULT_RUN / "network.snn.npz"), "builds": builds,
               # the default build's headline, as before
               **{k: first[k] for k in ("images", "board", "part", "clock_mhz", "target_fps", "rtl_vs_golden",
-                                       "accuracy", "performance", "spikes", "energy", "fifo_depths", "estimate")},
+                                       *(("hls_vs_golden",) if "hls_vs_golden" in first else ()), "accuracy",
+                                       "performance", "spikes", "energy", "fifo_depths", "estimate")},
               "table": [row for b in builds for row in b["table"]],
               "wall_seconds": {"total": time.time() - t0}}
     atomic_write_text(Path(a.out), json.dumps(result, indent=2, default=str) + "\n")
     for b in builds:
-        print(json.dumps({k: b[k] for k in ("target_fps", "rtl_vs_golden", "performance")}, indent=2))
+        print(json.dumps({k: b[k] for k in ("target_fps", "rtl_vs_golden", "hls_vs_golden", "performance") if k in b},
+                         indent=2))
     print("\n".join(format_table(result["table"])))
     log(f"wrote {a.out}")
     ok = all(b["rtl_vs_golden"]["identical_scores"] == b["images"]
-             and b["rtl_vs_golden"]["under_gaps_and_backpressure_50_frames_identical"] for b in builds)
+             and b["rtl_vs_golden"]["under_gaps_and_backpressure_50_frames_identical"]
+             and b.get("hls_vs_golden", {"identical_scores": b["images"]})["identical_scores"] == b["images"]
+             for b in builds)
     return 0 if ok else 1
 
 
