@@ -117,6 +117,11 @@ def stage_sources(build: Path, dest: Path) -> list[dict]:
 
 # ---- helpers -------------------------------------------------------------------------------------------------
 
+def _is_const(inst) -> bool:
+    """A constant-weight unit (``variant="const"``, ``hw.finn_ops.variants``)."""
+    return "variant" in inst.get_nodeattr_types() and inst.get_nodeattr("variant") == "const"
+
+
 def _synth(work: Path, name: str, top: str, sources: list[Path], params: dict, mems=(), timeout: int = 900):
     # synthesize() works in hw.synth.WORK / name; an absolute name (pathlib's join) puts it under ``work``
     # (which must lie outside /tmp: yowasp maps its own folder there)
@@ -229,14 +234,22 @@ def _per_instance(build: Path, st: dict, src: Path, work: Path, blocks: dict, ti
         t = time.time()
         if node.op_type.startswith("Snn"):
             folding = {k: int(inst.get_nodeattr(k)) for k in ("SIMD", "PE") if k in inst.get_nodeattr_types()}
+            if _is_const(inst):
+                folding["variant"] = "const"  # a blocks.json row of the generic unit is another block
             prev = blocks.get(node.name)
             if prev and prev["op_type"] == node.op_type and prev.get("folding") == folding:
                 row = _row(node.name, node.op_type, f"from blocks.json: {prev['method']}",
                            {**prev["yosys"], "CARRY": None}, prev.get("synth_seconds", 0.0), folding=folding)
             else:
                 try:
-                    got = synth_block(model, node, work / "hdl" / node.name, work, timeout,
-                                      files=[src / n for n in inst.get_rtl_file_list()])
+                    files = [src / n for n in inst.get_rtl_file_list()]
+                    if _is_const(inst):  # its channels differ in their constants: no PE slice stands for the rest
+                        t1 = time.time()
+                        res = resources(_synth(work, f"block_{node.name}", inst.get_nodeattr("gen_top_module"),
+                                               [f for f in files if f.suffix in (".sv", ".v")], {}, (), timeout))
+                        got = {"yosys": res, "method": "whole block", "synth_seconds": time.time() - t1}
+                    else:
+                        got = synth_block(model, node, work / "hdl" / node.name, work, timeout, files=files)
                     method = "instance" if got["method"] == "whole block" else got["method"]
                     row = _row(node.name, node.op_type, method, got["yosys"], got["synth_seconds"], folding=folding)
                 except (SynthError, subprocess.TimeoutExpired) as e:
