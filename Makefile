@@ -18,7 +18,7 @@ IMPL      ?= rtl
 SIZE_FIFOS ?= 3
 BITSTREAM_FLAGS ?=  # e.g. --strategy performance --allow-timing-violation
 
-.PHONY: help setup test test-fast demo train export evaluate compile estimate stitch sim deploy bitstream bench bench-train bench-lowering bench-blocks bench-network clean
+.PHONY: help setup test test-fast demo train export evaluate compile estimate stitch sim deploy bitstream bench bench-train bench-lowering bench-blocks bench-timing bench-network clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -74,10 +74,13 @@ bench-lowering:  ## golden vs QONNX vs dataflow on all 10,000 test images -> ben
 bench-blocks:  ## Yosys LUT/FF/BRAM/DSP of every block of the fmnist build vs the estimator -> bench/results/blocks.json
 	$(ENV) python -m bench.blocks
 
+bench-timing:  ## timing proxy (Yosys sta) of every block of the fmnist build, ours vs FINN's -> bench/results/timing.json
+	$(ENV) python -m bench.timing
+
 bench-network:  ## the stitched fmnist accelerator on all 10,000 test images in RTL, Yosys, FINN ANN side by side -> bench/results/network.json
 	$(ENV) python -m bench.network
 
-bench: bench-train bench-lowering bench-blocks bench-network  ## every benchmark (writes bench/results/*.json) and the slow tests
+bench: bench-train bench-lowering bench-blocks bench-timing bench-network  ## every benchmark (writes bench/results/*.json) and the slow tests
 	$(ENV) python -m pytest -m slow $(PYTEST_ARGS)
 
 clean:  ## remove build outputs (keeps .venv and the shipped model)

@@ -1,0 +1,57 @@
+"""The constant-weight generator's compressor trees (hw.rtl_const), checked in software: exact a = W x."""
+
+import numpy as np
+import pytest
+
+from hw.block_params import BlockParamError
+from hw.rtl_const import MAX_COUNTER, const_block, eval_tree, plan_channel
+
+
+def _bits(x: np.ndarray, ebits: int) -> np.ndarray:
+    # (N, MW) unsigned -> (N, MW*ebits) of 0/1, element i bit k at i*ebits + k
+    return ((x[:, :, None] >> np.arange(ebits)) & 1).reshape(len(x), -1)
+
+
+@pytest.mark.parametrize("ebits,mw", [(1, 1), (1, 7), (1, 288), (8, 9), (3, 40)])
+def test_tree_computes_the_exact_dot_product(ebits, mw):
+    rng = np.random.default_rng(mw + ebits)
+    for _ in range(3):
+        w = rng.integers(-8, 8, mw)
+        w[rng.random(mw) < 0.3] = 0
+        x = rng.integers(0, 1 << ebits, (64, mw))
+        x[0], x[1] = 0, (1 << ebits) - 1  # the extremes
+        tree = plan_channel(w, ebits, "c")
+        assert np.array_equal(eval_tree(tree, _bits(x, ebits)), x @ w)
+        assert tree.lo <= int((x @ w).min()) and int((x @ w).max()) <= tree.hi
+        assert all(k <= MAX_COUNTER for st in tree.stages for _, _, k, _ in st.counters)
+        assert all(sum(1 for b in row if b) <= len(row) for row in (tree.row0, tree.row1))
+
+
+def test_zero_weights_enter_no_tree():
+    w = np.array([0, 3, 0, -1, 0, 0, 2, 0])
+    tree = plan_channel(w, 1, "c")
+    assert tree.inputs == 2 + 1 + 1  # |3| = 0b11, |-1| = 0b1, |2| = 0b10
+    assert plan_channel(np.zeros(5, int), 1, "c").inputs == 0
+
+
+def test_generated_block_reports_its_shape(tmp_path):
+    rng = np.random.default_rng(0)
+    w = rng.integers(-7, 8, (12, 6))
+    blk = const_block("l", "lif", w, np.zeros(6, int), np.full(6, 9), T=5, out_dir=tmp_path)
+    assert blk.module == "l_cmvu" and blk.sources[0].read_text().count("module l_cmvu") == 1
+    assert (blk.in_width, blk.out_width, blk.cycles_per_vector) == (12 * 5, 6 * 5, 5)
+    assert "real" not in blk.sources[0].read_text()
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(mode="spikes"), r"^l: mode must be one of"),
+    (dict(lps=0), r"^l: lps=0 must be an integer >= 1$"),
+    (dict(T=17), r"^l: T=17 must be in 1\.\.16"),
+    (dict(weight=np.full((4, 2), 9)), r"^l: weights 9\.\.9 do not fit WBITS=4"),
+])
+def test_bad_parameters_are_refused_naming_the_layer(tmp_path, kw, msg):
+    args = dict(mode="lif", weight=np.ones((4, 2), int), T=5, lps=2)
+    args.update(kw)
+    with pytest.raises(BlockParamError, match=msg):
+        const_block("l", args.pop("mode"), args.pop("weight"), np.zeros(2, int), np.ones(2, int), out_dir=tmp_path,
+                    **args)
