@@ -60,7 +60,7 @@ def speed_entries(cfg) -> dict:
     """Throughput against snnTorch on the CPU, and on CUDA when present (else marked as not measured)."""
     from bench.train_speed import compare  # snnTorch is imported only here
 
-    out = {"cpu": compare(cfg, device="cpu")}
+    out = {"cpu": compare(cfg, device="cpu"), "cpu_1_thread": compare(cfg, device="cpu", threads=1)}
     if torch.cuda.is_available():
         out["cuda"] = compare(cfg, device="cuda")
     else:
@@ -91,6 +91,27 @@ def _result(cfg, m: dict, st, wall: float) -> dict:
     }
 
 
+def _start_second_cycle(src: Path, run: Path, overrides: dict):
+    """A checkpoint in ``run`` holding ``src``'s ANN and SNN at the start of a new SNN phase."""
+    from quant_train.checkpoint import State, load_checkpoint, save_checkpoint
+    from quant_train.model import ANNTwin, DietSNN
+
+    saved, st0, ck = load_checkpoint(src)
+    if ck["snn"] is None:
+        raise SystemExit(f"--continue-snn: {src} has no trained SNN (phase {st0.phase!r})")
+    cfg = saved.replace(**overrides)
+    shape = tuple(ck["input_shape"])
+    ann, snn = ANNTwin(cfg, shape), DietSNN(cfg, shape)
+    ann.load_state_dict(ck["ann"])
+    snn.load_state_dict(ck["snn"])
+    st = State(phase="snn", history={"ann": st0.history["ann"], "snn": [], "first_cycle_snn": st0.history["snn"]},
+               ann_accuracy=st0.ann_accuracy, converted_accuracy=st0.converted_accuracy, lambdas=st0.lambdas,
+               train_seconds=st0.train_seconds)
+    run.mkdir(parents=True, exist_ok=True)
+    save_checkpoint(run, cfg, st, shape, ann, snn, None)
+    return cfg
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="fmnist")
@@ -98,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--label", help="the run's name in recipe_experiments (default: 'default recipe')")
     ap.add_argument("--run", help="run folder (default bench/runs/<label or config>)")
     ap.add_argument("--resume", action="store_true", help="continue an interrupted benchmark run")
+    ap.add_argument("--continue-snn", metavar="RUN",
+                    help="a second DIET-SNN fine-tuning cycle (cosine restarted, --set snn_epochs/snn_lr) from the "
+                         "trained SNN of RUN (e.g. models/fmnist), instead of training from scratch")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--ship", default=str(ROOT / "models" / "fmnist"), help="where to copy the model ('' = nowhere)")
     ap.add_argument("--ship-min-accuracy", type=float, default=0.931,
@@ -119,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     if run.exists() and not a.resume:
         shutil.rmtree(run)
     t0 = time.time()
-    st = train(cfg, run, resume=a.resume, device=a.device)
+    if a.continue_snn and not a.resume:
+        cfg = _start_second_cycle(Path(a.continue_snn), run, _overrides(a.set))
+    st = train(cfg, run, resume=a.resume or bool(a.continue_snn), device=a.device)
     wall = time.time() - t0 if not a.resume else st.train_seconds
     m = write_metrics(run, device=a.device)
     result = _result(cfg, m, st, wall)

@@ -94,9 +94,22 @@ class _Runner:
         return time.perf_counter() - t0, time.process_time() - c0
 
 
-def compare(cfg: Config, input_shape=None, device: str = "cpu", steps: int = 3, repeats: int = 4,
-            warmup: int = 2, seed: int = 0) -> dict:
-    """Images/s of both, in alternating rounds; ``speedup`` is the median of the per-round ratios."""
+def compare(cfg: Config, input_shape=None, device: str = "cpu", steps: int = 3, repeats: int = 6,
+            warmup: int = 2, seed: int = 0, threads: int | None = None) -> dict:
+    """Images/s of both, in alternating rounds; ``speedup`` is the median of the per-round ratios.
+
+    ``threads``: CPU threads for both (default: PyTorch's, restored afterwards).
+    """
+    prev = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        return _compare(cfg, input_shape, device, steps, repeats, warmup, seed)
+    finally:
+        torch.set_num_threads(prev)
+
+
+def _compare(cfg, input_shape, device, steps, repeats, warmup, seed) -> dict:
     import snntorch
 
     dev = resolve_device(device)
@@ -144,9 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", default="fmnist")
     ap.add_argument("--device", default="cpu", help="cpu, cuda or auto")
     ap.add_argument("--steps", type=int, default=3)
-    ap.add_argument("--repeats", type=int, default=4)
+    ap.add_argument("--repeats", type=int, default=6)
+    ap.add_argument("--threads", type=int, help="CPU threads (default: PyTorch's)")
     a = ap.parse_args(argv)
-    print(json.dumps(compare(load_config(a.config), device=a.device, steps=a.steps, repeats=a.repeats), indent=2))
+    print(json.dumps(compare(load_config(a.config), device=a.device, steps=a.steps, repeats=a.repeats,
+                             threads=a.threads), indent=2))
     return 0
 
 
