@@ -75,7 +75,13 @@ def _overrides(items: list[str]) -> dict:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise SystemExit(f"--set: expected KEY=VALUE, not {item!r}")
-        out[key] = yaml.safe_load(value)
+        value = yaml.safe_load(value)
+        if isinstance(value, str):  # YAML 1.1 reads 1e-4 as a string
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        out[key] = value
     return out
 
 

@@ -116,6 +116,13 @@ class Config:
             raise ValueError(f"initial_leak_shift must be in 0..15, not {self.initial_leak_shift!r}")
 
     def replace(self, **changes) -> "Config":
+        """A copy with ``changes``, checked like a YAML file's values."""
+        names = {f.name: f for f in dataclasses.fields(self)}
+        for key, value in changes.items():
+            if key not in names:
+                raise ValueError(f"config: unknown key {key!r}; expected one of {sorted(names)}")
+            if key not in ("layers", "dataset"):
+                changes[key] = _typed(value, names[key].type, f"config.{key}")
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:

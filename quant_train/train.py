@@ -184,6 +184,7 @@ def train(cfg: Config | None, run: str | Path, epochs: int | None = None, limit_
         opt = torch.optim.Adam(model.parameters(), cfg.ann_lr, weight_decay=cfg.weight_decay)
         if ck is not None and ck.get("opt") is not None:
             opt.load_state_dict(ck["opt"])
+        test_acc = None
         for epoch in range(st.epoch, cfg.ann_epochs):
             loss, acc, ips = _epoch(model, opt, [cfg.ann_lr], train_split, cfg, epoch, cfg.ann_epochs, d, dev,
                                     f"ANN {epoch + 1}/{cfg.ann_epochs}", False)
@@ -198,7 +199,8 @@ def train(cfg: Config | None, run: str | Path, epochs: int | None = None, limit_
             _log_speed(d, "ANN", epoch + 1, per_rank)
             if d.main:
                 save_checkpoint(run, cfg, st, shape, ann, None, opt)
-        st.ann_accuracy = evaluate_model(ann, test_split, 500, d, dev)
+        # the last epoch's test accuracy is the final model's (evaluate again only if no epoch ran here)
+        st.ann_accuracy = test_acc if test_acc is not None else evaluate_model(ann, test_split, 500, d, dev)
         snn, st.lambdas = convert(ann, train_split, cfg)
         st.converted_accuracy = evaluate_model(snn, test_split, 200, d, dev)
         log.info("ANN twin test accuracy %.4f; converted SNN (T=%d) %.4f; lambdas %s",

@@ -91,3 +91,12 @@ def test_pool_stride_defaults_to_its_kernel_and_can_differ(tmp_path):
     cfg = load_config(_write(tmp_path, text))
     assert [(l.kernel, l.stride) for l in cfg.layers] == [(3, 1), (3, 2), (2, 2), (3, 1)]
     assert trace_shapes(cfg, (1, 28, 28))[1:4] == [(4, 28, 28), (4, 13, 13), (4, 6, 6)]
+
+
+def test_replace_checks_like_the_yaml_loader():
+    cfg = load_config("fmnist")
+    assert cfg.replace(snn_lr=1).snn_lr == 1.0 and isinstance(cfg.replace(snn_lr=1).snn_lr, float)
+    with pytest.raises(ValueError, match=r"^config\.snn_lr: expected float, got str '1e-4'$"):
+        cfg.replace(snn_lr="1e-4")
+    with pytest.raises(ValueError, match=r"^config: unknown key 'learning_rate'"):
+        cfg.replace(learning_rate=1e-3)
