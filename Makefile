@@ -18,7 +18,7 @@ IMPL      ?= rtl
 SIZE_FIFOS ?= 3
 BITSTREAM_FLAGS ?=  # e.g. --strategy performance --allow-timing-violation
 
-.PHONY: help setup test test-fast demo train export evaluate compile estimate stitch sim deploy bitstream bench bench-train bench-lowering bench-blocks bench-timing bench-network clean
+.PHONY: help setup test test-fast demo train export evaluate compile estimate stitch sim deploy bitstream bench bench-train bench-lowering bench-blocks bench-timing bench-network bench-sim-speed clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -35,7 +35,7 @@ test-fast:  ## the integer-reference unit tests only (seconds)
 demo:  ## the flow on the shipped fmnist network: compile -> stitch -> RTL check on real images -> report (minutes)
 	$(ENV) dietsnn compile $(RUN) --board $(BOARD) --fps $(FPS) --clock-mhz $(CLOCK_MHZ) --out $(BUILD)
 	$(ENV) dietsnn stitch $(BUILD)
-	$(ENV) python -m bench.network --build $(BUILD) --limit 300 --skip-synth --skip-timing --skip-finn --out $(BUILD)/demo_network.json
+	$(ENV) python -m bench.network --build $(BUILD) --limit 300 --skip-synth --skip-timing --skip-finn --skip-hls --out $(BUILD)/demo_network.json
 	$(ENV) dietsnn estimate $(BUILD)
 
 compile:  ## lower RUN to FINN dataflow layers folded for FPS at CLOCK_MHZ on BOARD, into BUILD
@@ -80,7 +80,10 @@ bench-timing:  ## timing proxy (Yosys sta) of every block of the fmnist build, o
 bench-network:  ## the stitched fmnist accelerator on all 10,000 test images in RTL, Yosys, FINN ANN side by side -> bench/results/network.json
 	$(ENV) python -m bench.network
 
-bench: bench-train bench-lowering bench-blocks bench-timing bench-network  ## every benchmark (writes bench/results/*.json) and the slow tests
+bench-sim-speed:  ## RTL simulation speed before/after (harness build, 500 images, parallel processes) and the HLS chain -> bench/results/sim_speed.json
+	$(ENV) python -m bench.sim_speed
+
+bench: bench-train bench-lowering bench-blocks bench-timing bench-network bench-sim-speed  ## every benchmark (writes bench/results/*.json) and the slow tests
 	$(ENV) python -m pytest -m slow $(PYTEST_ARGS)
 
 clean:  ## remove build outputs (keeps .venv and the shipped model)

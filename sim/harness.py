@@ -58,6 +58,39 @@ def stall_limit(report: CompileReport | dict) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
+class HarnessBuild:
+    """How ``build_harness`` compiles the Verilator model (``bench/sim_speed.py`` measures the choices).
+
+    ``verilator``: Verilator's own optimization options; ``cflags``: the C++ compiler's optimization of the
+    model and the harness; ``output_split``: statements per generated C++ file and function (0: Verilator's
+    default), so that ``jobs`` compilers work at once; ``jobs``: Verilator's and make's parallel jobs (None:
+    the CPUs this process may use). ``LEGACY`` is how the harness was built before these options.
+    """
+
+    verilator: tuple[str, ...] = ("-O3", "--x-assign", "fast", "--x-initial", "fast")
+    cflags: str = "-O2"
+    output_split: int = 0
+    jobs: int | None = 1
+
+    def command_options(self) -> list[str]:
+        """The Verilator options these choices add (``-CFLAGS`` aside)."""
+        from dietsnn.harness import default_jobs
+
+        jobs = default_jobs() if self.jobs is None else self.jobs
+        if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+            raise ValueError(f"HarnessBuild.jobs must be a positive integer or None, not {self.jobs!r}")
+        if isinstance(self.output_split, bool) or not isinstance(self.output_split, int) or self.output_split < 0:
+            raise ValueError(f"HarnessBuild.output_split must be a non-negative integer, not {self.output_split!r}")
+        split = ["--output-split", str(self.output_split), "--output-split-cfuncs", str(self.output_split)] \
+            if self.output_split else []
+        return ["-j", str(jobs), *self.verilator, *split]
+
+
+LEGACY = HarnessBuild()  #: the harness as built until the options were measured (bench/results/sim_speed.json)
+DEFAULT_BUILD = HarnessBuild()  #: what ``build_harness`` uses unless told otherwise
+
+
+@dataclass(frozen=True)
 class TapInfo:
     """One tapped stream: the output of a spiking layer, in SPEC stream format."""
 
@@ -110,8 +143,14 @@ def _taps_header(top: str, taps: list[TapInfo]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_harness(build: str | Path, out: str | Path | None = None, taps: bool = True, opt: str = "-O2") -> Path:
-    """Compile the harness of stitched ``build`` into ``out`` (default ``BUILD/sim_harness``); returns ``out``."""
+def build_harness(build: str | Path, out: str | Path | None = None, taps: bool = True,
+                  options: HarnessBuild | None = None) -> Path:
+    """Compile the harness of stitched ``build`` into ``out`` (default ``BUILD/sim_harness``) with ``options``
+    (default ``DEFAULT_BUILD``); returns ``out``."""
+    options = DEFAULT_BUILD if options is None else options
+    if not isinstance(options, HarnessBuild):
+        raise TypeError(f"options must be a HarnessBuild, not {type(options).__name__}")
+    verilator_options = options.command_options()
     build = Path(build)
     meta_path = build / "stitched.json"
     if not meta_path.is_file():
@@ -137,14 +176,16 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
     key = hashlib.sha256()
     for f in sources + [HARNESS_CPP]:
         key.update(f.read_bytes())
-    key.update((header + vlt + opt + json.dumps(params, sort_keys=True)).encode())
+    key.update((header + vlt + json.dumps([options.verilator, options.cflags, options.output_split])
+                + json.dumps(params, sort_keys=True)).encode())
     key = key.hexdigest()[:16]
     info = {"key": key, "top": top, "parameters": params, "mem_files": list(meta.mem_files),
             "stream": meta.stream.to_dict(),
             "taps": [asdict(t) for t in tap_list], "exe": EXE,
             "network": {"digest": net.digest(), "T": net.T, "input_shape": list(net.input_shape),
                         "input_bits": net.input_bits, "classes": net.num_classes},
-            "latency_cycles": latency, "max_stall": max_stall}
+            "latency_cycles": latency, "max_stall": max_stall,
+            "build_options": json.loads(json.dumps(asdict(options)))}  # as harness.json reads back
     info_path = out / "harness.json"
     if (out / EXE).is_file() and info_path.is_file():
         try:
@@ -163,11 +204,11 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
     for m in meta.mem_files:
         shutil.copy2(rtl / m, out / m)
     defines = [f"-D{k}={params[k]}" for k in ("AXIS_IN_WIDTH", "AXIS_OUT_WIDTH", "IN_BEATS", "OUT_BEATS")]
-    cmd = ["verilator", "--cc", "--exe", "--build", "-j", "1", "-O3", "--x-assign", "fast", "--x-initial", "fast",
-           "--top-module", top, "--Mdir", str(out / "obj"), "-o", str((out / EXE).resolve()),
+    cmd = ["verilator", "--cc", "--exe", "--build", *verilator_options, "--top-module", top,
+           "--Mdir", str(out / "obj"), "-o", str((out / EXE).resolve()),
            "-Wno-fatal", "-Wno-lint", "-Wno-style",
            *[f"-G{k}=32'h{v:08x}" if k == "NETWORK_ID" else f"-G{k}={v}" for k, v in params.items()],
-           "-CFLAGS", f"{opt} -I{gen.resolve()} " + " ".join(defines),
+           "-CFLAGS", f"{options.cflags} -I{gen.resolve()} " + " ".join(defines),
            str(gen / "taps.vlt"), *[str(s) for s in sources], str(HARNESS_CPP)]
     setup_environment()
     env = {**os.environ, **verilator_env()}
