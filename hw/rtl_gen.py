@@ -110,10 +110,39 @@ def render_wrapper(top: str, layer: str, op_type: str, core: str, parameters: di
 
 
 # ------------------------------------------------------------------ FINN nodes (the _rtl backends)
+def generate_const_node(inst, model, out: Path) -> None:
+    """Write a ``variant="const"`` unit: the layer's constant-weight block (``hw.rtl_const.const_block``, generated
+    from the graph's int64 weights) and the wrapper, into ``out``; no memory files."""
+    from .rtl_const import const_block
+
+    node = inst.onnx_node
+
+    def init(i):
+        return model.get_initializer(node.input[i]) if i < len(node.input) else None
+
+    p = inst.block_params()
+    block = const_block(node.name, p.mode.value, init(1), init(2), init(3) if p.mode.is_lif else None, T=p.T,
+                        leak_shift=p.LEAK_SHIFT, in_bits=p.IBITS, wbits=p.WBITS,
+                        state_bits=None if p.mode.is_lif else p.STATE_BITS, out_dir=out)
+    if (block.in_width, block.out_width) != (inst.get_instream_width(), inst.get_outstream_width()):
+        raise BlockParamError(f"node {node.name}", [
+            f"the constant-weight block's streams ({block.in_width} in, {block.out_width} out bits) differ from the "
+            f"node's ({inst.get_instream_width()}, {inst.get_outstream_width()})"])
+    top = inst.get_verilog_top_module_name()
+    (out / f"{top}.sv").write_text(render_wrapper(top, node.name, node.op_type, block.module, {},
+                                                  inst.get_instream_width(), inst.get_outstream_width()))
+    inst.set_nodeattr("gen_top_module", top)
+    inst.set_nodeattr("ipgen_path", str(out))
+    inst.set_nodeattr("ip_path", str(out))
+    (out / RTL_FILES).write_text("\n".join([f"{block.module}.sv", f"{top}.sv"]) + "\n")
+
+
 def generate_node(inst, model, out: Path) -> None:
     """Write one ``Snn*_rtl`` node's wrapper, block and memory files into ``out`` (see the module docstring)."""
     node = inst.onnx_node
     who = f"node {node.name}"
+    if "variant" in inst.get_nodeattr_types() and inst.get_nodeattr("variant") == "const":
+        return generate_const_node(inst, model, out)
     p = inst.block_params()
     if isinstance(p, PoolParams):
         core, params, mems = "snn_spike_pool", pool_parameters(p.check(who, "rtl")), []
@@ -152,4 +181,5 @@ def ipi_commands(files: list[str], top: str, instance: str) -> list[str]:
 
 
 __all__ = ["RTL_DIR", "RTL_FILES", "MODES", "BlockParamError", "MVUBlock", "write_mvu", "mvu_block",
-           "pool_parameters", "pool_block", "render_wrapper", "generate_node", "node_files", "ipi_commands"]
+           "pool_parameters", "pool_block", "render_wrapper", "generate_node", "generate_const_node", "node_files",
+           "ipi_commands"]
