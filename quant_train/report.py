@@ -30,7 +30,8 @@ NETWORK_FILE = "network.snn.npz"
 def export_run(run: str | Path) -> Path:
     """Write ``RUN/network.snn.npz`` from the trained SNN."""
     run = Path(run)
-    net = to_int_network(load_snn(run))
+    with exact_numerics():
+        net = to_int_network(load_snn(run))
     return net.save(run / NETWORK_FILE)
 
 
