@@ -73,6 +73,9 @@ def test_a_failing_stage_is_named(chain_case, tmp_path):
     fake.write_text("#!/bin/sh\nprintf '12\\n' > \"$2\"\n")  # one short beat: the output is not the layer's
     with pytest.raises(ChainError, match=r"node conv2 \(SnnLIFMVU_hls\): unexpected output of its C simulation"):
         chain.run(images[:2])
+    pad = next(s for s in chain.stages if s.how == "finn")  # FINN's float32 execution: exact integers only
+    with pytest.raises(ChainError, match=rf"node {pad.node} \(\w+\): input values up to 16777216 are not exact"):
+        chain._run_finn(pad, np.full((1, *pad.in_shape), 2**24, np.int64))
 
 
 def test_predict_checks_at_the_hls_level(chain_case):
