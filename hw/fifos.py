@@ -1,17 +1,21 @@
 """The FIFOs of a dataflow graph: where they sit, the rate they are sized for, their estimates in ``report.json``.
 
 FINN's ``InsertFIFO`` puts a ``StreamingFIFO`` on every edge. ``PlaceFIFOs``
-removes the one between an upsizing width converter and a matrix unit that
-the folding feeds from the narrow side (``inputFillWidth``, see
-``narrow_feed``): a matrix unit with several neuron folds reads its input
+keeps, around each node that widens or narrows the stream (width converters,
+a sliding window emitting whole windows), only the FIFO on the narrow side
+(``wide_side``): what waits is stored at the narrow width. fmnist's examples:
+the window FIFO of the constant-weight conv2 (1,440 bits a beat; 17 deep it
+was 8.7k LUT and 24.5k FF in Yosys, which infers no SRL from fifo.sv) and the
+input buffer of fc1. A matrix unit with several neuron folds reads each input
 vector in a burst during the first fold and rereads it from its own buffer
 for the others, so the FIFO in front of it holds a whole vector; on the wide
-side (fmnist's fc1: 14 x 1,120 bits) that is a shift register of 1,120 LUTs
-(FINN's model; Yosys, which infers no SRL from fifo.sv, counts 6.7k LUT and
-17.9k FF), on the narrow side the same bits sit in LUTRAM or block RAM. The
-price is the first fold's read at the converter's rate, which the unit's
-cycle model counts (``SnnMVUBase.get_exp_cycles``) and the folding checks
-against the target. ``compile`` gives every FIFO the depth of
+side (fc1: 14 x 1,120 bits) that is a shift register of 1,120 LUTs (FINN's
+model; Yosys counts 6.7k LUT and 17.9k FF), on the narrow side the same bits
+sit in LUTRAM or block RAM, at the price of the first fold reading at the
+converter's rate: the folding feeds it from the narrow side
+(``inputFillWidth``) only where the unit's cycle model
+(``SnnMVUBase.get_exp_cycles``) still meets the target. ``compile`` gives
+every FIFO the depth of
 ``estimate_depths`` (a model of each consumer's read pattern, so that the fit
 check counts the FIFOs before any simulation), and
 ``dietsnn stitch`` measures them (``sim.fifo_sizing``: the stitched design
@@ -159,23 +163,50 @@ ESTIMATE_METHOD = ("estimated from each consumer's read pattern (hw.fifos.estima
                    "`dietsnn stitch` measures them")
 
 
+def wide_side(model, fifo) -> str | None:
+    """Why ``fifo`` sits on the wide side of a widening or narrowing node (and goes), else None.
+
+    A stream widens at an upsizing width converter and at a sliding window in ``parallel_window`` mode (one
+    window of K x K pixels per beat; the fmnist conv2's is 1,440 bits), and narrows at a downsizing width
+    converter. ``InsertFIFO`` puts a FIFO on both sides; only the narrow one stays, so what waits is stored at
+    the narrow width (the node between holds one wide word and backpressures, which the narrow FIFO absorbs).
+    The exception: a matrix unit that reads each vector in a burst (several neuron folds) behind an upsizing
+    converter keeps its wide FIFO unless the folding feeds it from the narrow side (``inputFillWidth``) and
+    counted the slower first fold.
+    """
+    prod, cons = model.find_producer(fifo.input[0]), model.find_consumer(fifo.output[0])
+    if prod is None or cons is None:
+        return None
+    if _is(prod, "StreamingDataWidthConverter"):
+        pi = getCustomOp(prod)
+        if pi.get_outstream_width() > pi.get_instream_width():
+            ci = getCustomOp(cons)
+            read = _mvu_read(ci)
+            if read is None or read[1] <= 1 or ci.get_nodeattr("inputFillWidth"):
+                return f"after the upsizing width converter {prod.name}"
+    if _is(cons, "StreamingDataWidthConverter"):
+        ci = getCustomOp(cons)
+        if ci.get_outstream_width() < ci.get_instream_width():
+            return f"before the downsizing width converter {cons.name}"
+    if _is(prod, "ConvolutionInputGenerator"):
+        pi = getCustomOp(prod)
+        if "parallel_window" in pi.get_nodeattr_types() and pi.get_nodeattr("parallel_window"):
+            return f"after {prod.name}, a sliding window that emits a whole window per beat"
+    return None
+
+
 class PlaceFIFOs(Transformation):
-    """Remove the FIFO between an upsizing width converter and a matrix unit fed from the narrow side
-    (``inputFillWidth`` > 0): its buffering sits in the FIFO before the converter. Run after ``InsertFIFO``."""
+    """Remove every FIFO on the wide side of a widening or narrowing node (``wide_side``); the one on the narrow
+    side holds what waits. Run after ``InsertFIFO`` (and its ``SpecializeLayers``)."""
 
     def apply(self, model):
         for node in model.graph.node:
-            if node.op_type not in FIFO_OPS:
+            if node.op_type not in FIFO_OPS or wide_side(model, node) is None:
                 continue
-            prod, cons = model.find_producer(node.input[0]), model.find_consumer(node.output[0])
-            if not _is(prod, "StreamingDataWidthConverter") or cons is None:
-                continue
-            ci = getCustomOp(cons)
-            if "inputFillWidth" not in ci.get_nodeattr_types() or not ci.get_nodeattr("inputFillWidth"):
-                continue
-            for i, t in enumerate(cons.input):
-                if t == node.output[0]:
-                    cons.input[i] = node.input[0]
+            for cons in model.find_consumers(node.output[0]) or []:
+                for i, t in enumerate(cons.input):
+                    if t == node.output[0]:
+                        cons.input[i] = node.input[0]
             model.graph.node.remove(node)
             vi = model.get_tensor_valueinfo(node.output[0])
             if vi is not None:
@@ -190,4 +221,4 @@ def fifo_depths(model) -> dict[str, int]:
 
 
 __all__ = ["pace_period", "fifo_totals", "refresh_report", "fifo_depths", "fifo_cost", "fill_ratio",
-           "estimated_depth", "estimate_depths", "PlaceFIFOs", "ESTIMATE_METHOD", "FIFO_OPS"]
+           "estimated_depth", "estimate_depths", "PlaceFIFOs", "wide_side", "ESTIMATE_METHOD", "FIFO_OPS"]

@@ -62,6 +62,21 @@ def test_dense_input_buffer_moves_to_the_narrow_side_and_stays_exact():
     assert np.array_equal(execute_dataflow(model, images), run_network(net, images).scores)
 
 
+def test_no_fifo_on_the_wide_side_of_a_widening_or_narrowing_node():
+    net = random_network(np.random.default_rng(1), in_shape=(1, 8, 8))
+    model = build_dataflow(net, CompileOptions(fps=2e5, variants="const")).model
+    for node in model.graph.node:
+        if node.op_type.startswith("ConvolutionInputGenerator") and getCustomOp(node).get_nodeattr("parallel_window"):
+            assert model.find_consumer(node.output[0]).op_type.startswith("Snn")  # the window goes straight in
+        if node.op_type.startswith("StreamingDataWidthConverter"):
+            inst = getCustomOp(node)
+            side = node.input[0] if inst.get_instream_width() > inst.get_outstream_width() else node.output[0]
+            neighbour = model.find_producer(side) if side == node.input[0] else model.find_consumer(side)
+            assert neighbour.op_type not in FIFO_OPS, node.name
+    images = np.random.default_rng(2).integers(0, 256, (3, 1, 8, 8)).astype(np.uint8)
+    assert np.array_equal(execute_dataflow(model, images), run_network(net, images).scores)
+
+
 def test_report_counts_the_fifos_at_their_depths():
     net = pool_then_dense(np.random.default_rng(4))
     rep = build_dataflow(net, CompileOptions(fps=1e6, variants="generic")).report
