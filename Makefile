@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 
 BUILD     ?= build/fmnist
 BOARD     ?= zcu104
-FPS       ?= 100000
+FPS       ?= 50000
 CLOCK_MHZ ?= 200
 IMPL      ?= rtl
 SIZE_FIFOS ?= 3
