@@ -7,19 +7,19 @@ from dietsnn.ref.widths import signed_bits
 from hw.rtl_gen import BlockParamError, mvu_block
 from sim.runner import run_cocotb
 
-# mode, MW, MH, SIMD, PE, T, leak. The LIF runs in time (one step per cycle) when MW/SIMD >= T, else in space.
+# mode, MW, MH, SIMD, PE, T, leak. The LIF runs in time (one step per cycle) when MW/SIMD >= T >= 8, else in space.
 CASES = [
     ("lif", 12, 6, 3, 2, 5, 2),        # LIF in space (SF 4 < T 5)
     ("lif", 12, 6, 12, 6, 8, 0),       # in space, SF 1
     ("lif", 9, 4, 1, 1, 1, 1),         # T 1
-    ("lif", 24, 4, 2, 2, 5, 3),        # LIF in time (SF 12)
+    ("lif", 24, 4, 2, 2, 5, 3),        # in space although SF 12 >= T (T < 8)
     ("lif", 16, 4, 2, 2, 8, 1),        # in time, SF == T
     ("lif", 32, 4, 2, 2, 16, 4),       # T 16 in time, SF == T
     ("lif", 8, 4, 4, 2, 16, 2),        # T 16 in space
     ("input_lif", 9, 4, 3, 2, 5, 3),   # in space
     ("input_lif", 9, 8, 9, 8, 8, 0),
     ("input_lif", 4, 2, 1, 1, 1, 0),
-    ("input_lif", 18, 4, 2, 2, 5, 2),  # in time (SF 9)
+    ("input_lif", 16, 4, 2, 2, 8, 2),  # in time (SF 8)
     ("input_lif", 16, 2, 1, 1, 16, 1),  # T 16 in time
     ("scores", 10, 5, 5, 5, 5, 0),
     ("scores", 16, 4, 4, 1, 8, 0),

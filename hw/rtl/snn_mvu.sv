@@ -26,9 +26,11 @@
 //   N   MODE 2: + T*b (shift-adds, no multiplier)
 //   L   MODE 0/1: u[t] = leak(u[t-1]) + (o[t-1] ? a[t]+b-theta : a[t]+b),
 //       o[t] = u[t] > theta, one membrane update per stage. In time (one
-//       timestep per cycle, one LIF per PE) when SF >= T: a neuron fold ends
-//       at most every SF cycles; else in space (stage N: a+b-theta, then T
-//       stages L_t, registered between successive updates)
+//       timestep per cycle, one LIF per PE; a neuron fold ends at most every
+//       SF >= T cycles) or in space (stage N: a+b-theta, then T stages L_t,
+//       registered between successive updates): LIF_TIME. Measured (Yosys,
+//       SB 9-12): T 5 in space 190 LUT / 355 FF per PE, in time 221 / 151;
+//       T 16 in space 792 / 3588, in time 474 / 491
 //   M   MODE 2 with EMIT_LABEL: a compare tree over PE, registered per level,
 //       then the running argmax over the neuron folds
 //   out the output register
@@ -54,6 +56,8 @@ module snn_mvu #(
     parameter string BIAS_FILE   = "",  // $readmemh: NF words of PE*STATE_BITS bits
     parameter string THETA_FILE  = "",  // $readmemh: NF words of PE*STATE_BITS bits (MODE 0/1)
     parameter int TREE_LPS    = 1,   // adder-tree levels per pipeline stage (1: a register after every level)
+    parameter int LIF_TIME    = -1,  // MODE 0/1: 1 LIF in time (needs MW/SIMD >= T), 0 in space, -1 chosen:
+                                     // in time when MW/SIMD >= T >= 8 (below T = 8 space costs fewer LUTs)
     // derived: bits per input element, and the output word width
     localparam int EBITS = MODE == 0 ? IN_BITS : T,
     localparam int OUT_W = MODE == 2 ? (EMIT_LABEL != 0 ? LABEL_BITS : PE * STATE_BITS) : PE * T
@@ -86,6 +90,7 @@ module snn_mvu #(
     // label path: compare tree over PE
     localparam int PLV = PE > 1 ? $clog2(PE) : 0;
     localparam int LPW = PE > 1 ? $clog2(PE) : 1;
+    localparam bit IN_TIME = LIF_TIME < 0 ? (SF >= T && T >= 8) : LIF_TIME != 0;
 
     initial begin
         if (MW % SIMD != 0 || MH % PE != 0) $error("snn_mvu: SIMD must divide MW and PE must divide MH");
@@ -94,6 +99,7 @@ module snn_mvu #(
         if (STATE_BITS < ACC_BITS) $error("snn_mvu: STATE_BITS must be at least ACC_BITS");
         if (T < 1 || T > 16) $error("snn_mvu: T must be in 1..16");
         if (TREE_LPS < 1) $error("snn_mvu: TREE_LPS must be at least 1");
+        if (LIF_TIME > 0 && SF < T) $error("snn_mvu: LIF_TIME = 1 needs MW/SIMD >= T");
         if (MODE == 2 && EMIT_LABEL != 0 && (1 << LABEL_BITS) < MH) $error("snn_mvu: LABEL_BITS too small for MH");
     end
 
@@ -271,7 +277,7 @@ module snn_mvu #(
     logic fin_v;                  // the last stage's result is valid
     logic [OUT_W-1:0] fin_data;   // ... and its output word
     generate
-        if (MODE != 2 && SF >= T) begin : g_serial
+        if (MODE != 2 && IN_TIME) begin : g_serial
             // LIF in time: one timestep per advance. A neuron fold ends at most every SF >= T advances, so
             // its T steps are done when the next one arrives. Step t uses a[t]+b and a[t]+b-theta prepared
             // (selected, subtracted, registered) during step t-1.
