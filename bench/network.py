@@ -306,7 +306,8 @@ def bench_build(fps: float, build: Path, a, images: np.ndarray, labels: np.ndarr
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", default=str(ROOT / "bench" / "runs"), help="build folders go here (network_<fps>)")
+    ap.add_argument("--runs", default=str(cache_dir() / "bench"),
+                    help="build folders go here (network_<fps>; default in the project cache, outside the checkout)")
     ap.add_argument("--build", help="bench this one build folder (compiled and stitched, or compiled here at the "
                                     "first --fps) instead of the --fps list")
     ap.add_argument("--fps", type=float, nargs="+", default=[100000.0, 50000.0],

@@ -89,7 +89,7 @@ def measure(build: Path, name: str, options, jobs: int, chunk: int, images: np.n
     folder = build / "sim_speed" / name
     if rebuild:
         shutil.rmtree(folder, ignore_errors=True)
-    log(f"{name}: build the harness ({' '.join(options.command_options())}, -CFLAGS {options.cflags})")
+    log(f"{name}: build the harness ({' '.join(options.command_options())})")
     with Clock() as cb:
         h = Harness(build_harness(build, folder, options=options))
     log(f"{name}: {cb.wall:.0f} s wall, {cb.cpu_children:.0f} s CPU")

@@ -9,8 +9,8 @@ input vector per beat, every output channel per output beat.
 The products become a compressor tree per output channel (``plan_channel``):
 every 1-bit of |W| times every input bit is one bit in the column of its
 weight (for W < 0 the inverted bit, the constants collected in K: -x 2^j =
-(~x) 2^j - 2^j), zero weights cost nothing; k:3 counters (k <= 6, one LUT6 per
-output bit, a popcount table) compress the columns, a register after every
+(~x) 2^j - 2^j), zero weights cost nothing; k:3 counters (k <= 6, full-adder
+logic, one LUT6 per output bit) compress the columns, a register after every
 ``lps`` counter stages, until two rows are left; one adder gives
 ``a = row0 + row1 + K`` exactly. Widths come from the exact per-layer bounds of
 the constants.
@@ -187,7 +187,34 @@ class ConstBlock:
     tree_inputs: int  #: bits entering the compressor trees, summed over the channels
     counters: dict  #: counters per size k, summed over the channels
     stages: int  #: counter stages of every tree
+    lut_estimate: int  #: LUTs from the plan (``estimate_resources``), before synthesis
+    ff_estimate: int  #: flip-flops from the plan
     parameters: dict = field(default_factory=dict)  #: module parameters (none: everything is generated)
+
+
+def estimate_resources(trees: list, m: int, T: int, MW: int, sb: int, leak_shift: int, label: bool) -> dict:
+    """LUT and FF of a planned block, counted from its netlist: one LUT per counter output bit, one per adder bit
+    (the carry chains), the bit-plane selection (a T:1 mux per input element, MODE 1/2), the LIF or accumulator
+    per channel; flip-flops of the registered stages. DSP and BRAM: none."""
+    mh = len(trees)
+    rw = max(len(t.row0) for t in trees)
+    lut = sum(nb for t in trees for st in t.stages for _, nb, _, _ in st.counters) + mh * rw
+    ff = sum(sum(nb for _, nb, _, _ in st.counters) + len(st.passes) for t in trees for st in t.stages if st.reg)
+    aw = sb
+    update = (2 if leak_shift else 1) * sb + sb  # leak(u) + mux (a 3- or 2-operand adder), compare
+    if m == 0 and not leak_shift:  # a compare per timestep with a table of constants
+        lut += mh * T * sb
+        ff += MW * 8 + mh * (aw + (aw + 4) * T)
+    elif m == 0:
+        lut += mh * (sb + T * update)
+        ff += MW * 8 + mh * (aw + 4 * sb * T)
+    elif m == 1:
+        lut += -(-T // 4) * MW * (T > 1) + mh * (sb + update)
+        ff += MW * (T + 1) + mh * (aw + 3 * sb + 1 + T)
+    else:
+        lut += -(-T // 4) * MW * (T > 1) + mh * sb + (2 * sb * (mh - 1) if label else 0)
+        ff += MW * (T + 1) + mh * (aw + sb) + (2 * sb * mh if label else 0)
+    return {"LUT": int(lut), "FF": int(ff), "DSP": 0, "BRAM_18K": 0}
 
 
 def _lit(v: int, w: int) -> str:
@@ -226,10 +253,10 @@ def const_block(name: str, mode: str, weight: np.ndarray, bias: np.ndarray, thet
         for s, st in enumerate(t.stages, start=1):
             st.reg = s % lps == 0 or s == n_st
     tree_lat = sum(1 for st in trees[0].stages if st.reg)
-    amax = max(max(abs(t.lo), abs(t.hi)) for t in trees)
-    aw = signed_bits(amax)
     b = [int(v) for v in arr.bias]
     th = [int(v) for v in arr.theta] if arr.theta is not None else [0] * mh
+    # the adder gives a + b (the bias joins the constant K)
+    aw = signed_bits(max(max(abs(t.lo + b[c]), abs(t.hi + b[c])) for c, t in enumerate(trees)))
     if m == 2:
         sbound = max(T * (max(abs(t.lo), abs(t.hi)) + abs(b[c])) for c, t in enumerate(trees))
     else:
@@ -247,8 +274,12 @@ def const_block(name: str, mode: str, weight: np.ndarray, bias: np.ndarray, thet
                                  for i in reversed(range(rw))) + "}",
             row1="{" + ", ".join((t.row1[i] if i < len(t.row1) and t.row1[i] else "1'b0")
                                  for i in reversed(range(rw))) + "}",
-            K=_lit(t.K, aw + rw + 1), B=_lit(b[c], sb), BT=_lit(b[c] - th[c], sb), TH=_lit(th[c], sb),
-            TB=_lit(T * b[c], sb)))
+            K=_lit(t.K + b[c], aw + rw + 1), TH=_lit(th[c], sb),
+            # no leak, constant input (MODE 0): o[t] = (a+b) > floor(theta (s+1) / (t+1)), s = spikes before t
+            # (s <= t at step t; the table is T + 1 deep in s so that the count's SW bits index it exactly, the
+            # unreachable entries s > t hold theta)
+            C=[[_lit(th[c] * (s + 1) // (t + 1) if s <= t else th[c], sb) for s in range(T + 1)]
+               for t in range(T)]))
     label_levels = max(1, math.ceil(math.log2(mh))) if p.mode is MvuMode.LABEL and mh > 1 else 0
     post = {0: 1 + T, 1: 2, 2: 1 + label_levels}[m]  # after the adder: (N, L_0..L_T-1) / (P, L) / (A, M...)
     latency = 1 + tree_lat + 1 + post + 1 - (1 if m != 0 else 0)
@@ -262,14 +293,16 @@ def const_block(name: str, mode: str, weight: np.ndarray, bias: np.ndarray, thet
                   LEAK_SHIFT=p.LEAK_SHIFT, AW=aw, SB=sb, OUT_SB=out_sb, RW=rw, LABEL_BITS=p.LABEL_BITS,
                   in_width=p.in_width, out_width=p.out_width, tree_lat=tree_lat, label_levels=label_levels,
                   lps=lps, chans=chans,
-                  pc_tables={k: [bin(v).count("1") for v in range(1 << k)] for k in sorted(counters)})
+                  counter_sizes=sorted(counters))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{module}.sv"
     tmp = path.with_suffix(".sv.tmp")
     tmp.write_text(text)
     tmp.replace(path)
+    est = estimate_resources(trees, m, T, mw, sb, p.LEAK_SHIFT, p.mode is MvuMode.LABEL)
     return ConstBlock(module=module, sources=(path,), mode=p.mode.value, MW=mw, MH=mh, T=T,
                       cycles_per_vector=1 if m == 0 else T, latency=latency, in_width=p.in_width,
                       out_width=p.out_width, acc_bits=aw, state_bits=sb, tree_inputs=sum(t.inputs for t in trees),
-                      counters=dict(sorted(counters.items())), stages=n_st)
+                      counters=dict(sorted(counters.items())), stages=n_st, lut_estimate=est["LUT"],
+                      ff_estimate=est["FF"])

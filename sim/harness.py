@@ -61,19 +61,20 @@ def stall_limit(report: CompileReport | dict) -> tuple[int, int]:
 class HarnessBuild:
     """How ``build_harness`` compiles the Verilator model (``bench/sim_speed.py`` measures the choices).
 
-    ``verilator``: Verilator's own optimization options; ``cflags``: the C++ compiler's optimization of the
-    model and the harness; ``output_split``: statements per generated C++ file and function (0: Verilator's
-    default), so that ``jobs`` compilers work at once; ``jobs``: Verilator's and make's parallel jobs (None:
-    the CPUs this process may use). ``LEGACY`` is how the harness was built before these options.
+    ``verilator``: Verilator's own options; ``opt_fast``: the C++ compiler's optimization of the model's
+    per-cycle code and of the harness loop; ``opt_slow``: of the model's construction and initial blocks (run
+    once; Verilator's ``OPT_SLOW``); ``output_split``: statements per generated C++ file and function (0:
+    Verilator's default); ``jobs``: Verilator's and make's parallel jobs (None: the CPUs this process may use).
     """
 
     verilator: tuple[str, ...] = ("-O3", "--x-assign", "fast", "--x-initial", "fast")
-    cflags: str = "-O2"
+    opt_fast: str = "-O2"
+    opt_slow: str = "-O2"
     output_split: int = 0
     jobs: int | None = 1
 
     def command_options(self) -> list[str]:
-        """The Verilator options these choices add (``-CFLAGS`` aside)."""
+        """The Verilator options these choices make (``-CFLAGS`` aside)."""
         from dietsnn.harness import default_jobs
 
         jobs = default_jobs() if self.jobs is None else self.jobs
@@ -81,13 +82,26 @@ class HarnessBuild:
             raise ValueError(f"HarnessBuild.jobs must be a positive integer or None, not {self.jobs!r}")
         if isinstance(self.output_split, bool) or not isinstance(self.output_split, int) or self.output_split < 0:
             raise ValueError(f"HarnessBuild.output_split must be a non-negative integer, not {self.output_split!r}")
+        for name in ("opt_fast", "opt_slow"):
+            value = getattr(self, name)
+            if value not in ("-O0", "-O1", "-O2", "-O3", "-Os"):
+                raise ValueError(f"HarnessBuild.{name} must be one of -O0, -O1, -O2, -O3, -Os, not {value!r}")
         split = ["--output-split", str(self.output_split), "--output-split-cfuncs", str(self.output_split)] \
             if self.output_split else []
-        return ["-j", str(jobs), *self.verilator, *split]
+        # OPT_GLOBAL: Verilator's runtime library (verilated.cpp), -O2 as the model
+        make = f"OPT_FAST={self.opt_fast} OPT_SLOW={self.opt_slow} OPT_GLOBAL=-O2"
+        return ["-j", str(jobs), *self.verilator, *split, "-MAKEFLAGS", make]
 
 
-LEGACY = HarnessBuild()  #: the harness as built until the options were measured (bench/results/sim_speed.json)
-DEFAULT_BUILD = HarnessBuild()  #: what ``build_harness`` uses unless told otherwise
+#: the harness as built until the options were measured (bench/results/sim_speed.json): -CFLAGS -O2 then
+#: overrode Verilator's OPT_FAST/OPT_SLOW/OPT_GLOBAL, so everything was -O2
+LEGACY = HarnessBuild()
+#: what ``build_harness`` uses unless told otherwise. Measured on the fmnist 50k build (bench/results/sim_speed.json):
+#: Verilator's statement reordering (-freorder) took most of the build, minutes of CPU on snn_mvu's unrolled adder
+#: trees, and changed no instruction of the simulation (same callgrind count); the run-once constructor and initial
+#: code needs no optimization; make compiles the generated files in parallel.
+DEFAULT_BUILD = HarnessBuild(verilator=("-O3", "-fno-reorder", "--x-assign", "fast", "--x-initial", "fast"),
+                             opt_fast="-O2", opt_slow="-O0", jobs=None)
 
 
 @dataclass(frozen=True)
@@ -176,8 +190,8 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
     key = hashlib.sha256()
     for f in sources + [HARNESS_CPP]:
         key.update(f.read_bytes())
-    key.update((header + vlt + json.dumps([options.verilator, options.cflags, options.output_split])
-                + json.dumps(params, sort_keys=True)).encode())
+    built_as = [options.verilator, options.opt_fast, options.opt_slow, options.output_split]
+    key.update((header + vlt + json.dumps(built_as) + json.dumps(params, sort_keys=True)).encode())
     key = key.hexdigest()[:16]
     info = {"key": key, "top": top, "parameters": params, "mem_files": list(meta.mem_files),
             "stream": meta.stream.to_dict(),
@@ -208,7 +222,7 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
            "--Mdir", str(out / "obj"), "-o", str((out / EXE).resolve()),
            "-Wno-fatal", "-Wno-lint", "-Wno-style",
            *[f"-G{k}=32'h{v:08x}" if k == "NETWORK_ID" else f"-G{k}={v}" for k, v in params.items()],
-           "-CFLAGS", f"{options.cflags} -I{gen.resolve()} " + " ".join(defines),
+           "-CFLAGS", f"-I{gen.resolve()} " + " ".join(defines),
            str(gen / "taps.vlt"), *[str(s) for s in sources], str(HARNESS_CPP)]
     setup_environment()
     env = {**os.environ, **verilator_env()}

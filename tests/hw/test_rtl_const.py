@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from dietsnn.ref.lif import lif_sequence
 from hw.block_params import BlockParamError
 from hw.rtl_const import MAX_COUNTER, const_block, eval_tree, plan_channel
 
@@ -55,3 +56,17 @@ def test_bad_parameters_are_refused_naming_the_layer(tmp_path, kw, msg):
     with pytest.raises(BlockParamError, match=msg):
         const_block("l", args.pop("mode"), args.pop("weight"), np.zeros(2, int), np.ones(2, int), out_dir=tmp_path,
                     **args)
+
+
+def test_no_leak_constant_input_lif_is_a_compare_with_a_table():
+    """MODE 0 without leak: o[t] = (a+b) > floor(theta (s+1) / (t+1)), s = spikes before t (the generated stages),
+    equals the reference LIF (dietsnn.ref.lif) for every a+b in a wide range and several theta."""
+    T = 16
+    for theta in (1, 2, 3, 7, 40, 1000):
+        ab = np.arange(-3 * theta - 5, 3 * theta + 6)
+        spikes, _ = lif_sequence(np.tile(ab, (T, 1, 1)), np.zeros(1, np.int64), np.full(1, theta), 0, channel_axis=0)
+        s = np.zeros_like(ab)
+        for t in range(T):
+            o = (ab > theta * (s + 1) // (t + 1)).astype(np.int64)
+            assert np.array_equal(o, spikes[t, 0]), (theta, t)
+            s += o
