@@ -9,6 +9,7 @@ CONFIG    ?= fmnist
 RUN       ?= models/fmnist
 OUT       ?= runs/$(CONFIG)
 PYTEST_ARGS ?=
+TEST_JOBS ?= 2  # pytest-xdist workers of `make test` (0: one process)
 
 BUILD     ?= build/fmnist
 BOARD     ?= zcu104
@@ -26,8 +27,8 @@ help:  ## list the targets
 setup:  ## install everything (Debian packages as root, .venv with pinned Python deps); idempotent
 	bash scripts/setup.sh
 
-test:  ## run the whole test suite (tests/ and sim/), without slow/vivado/board markers
-	$(ENV) python -m pytest $(PYTEST_ARGS)
+test:  ## run the whole test suite (tests/ and sim/), without slow/vivado/board markers, on TEST_JOBS workers
+	$(ENV) python -m pytest -n $(TEST_JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 test-fast:  ## the integer-reference unit tests only (seconds)
 	$(ENV) python -m pytest tests/dietsnn $(PYTEST_ARGS)

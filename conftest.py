@@ -6,6 +6,12 @@ are Verilator builds), so when the collected tests need it, it starts at once
 in a separate process (``dietsnn compile``, ``stitch``, ``deploy``: the same
 commands a user runs) on the machine's other core, and the tests that use it
 run last. ``DIETSNN_PREBUILD=0`` builds it in-process when first needed instead.
+
+Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) the
+controller starts that one build before the workers exist and names it to
+them in ``DIETSNN_FMNIST_PREBUILD``; every test file is one group (a file's
+block models are built once, by one worker), and the tests on the fmnist
+build are one group too, run by one worker after its other files.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -36,45 +44,96 @@ def _uses_build(item) -> bool:
     return any(f in getattr(item, "fixturenames", ()) for f in FIXTURES)
 
 
+PREBUILD_ENV = "DIETSNN_FMNIST_PREBUILD"  #: the controller's prebuild folder, for xdist workers
+PREBUILD_WAIT_S = 3600  #: how long a worker waits for it
+
+
+def _is_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _is_controller(config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not _is_worker(config)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(session, config, items):
-    """Tests on the fmnist build run last (stable order otherwise), so its build overlaps the others."""
+    """Tests on the fmnist build run last (stable order otherwise), so its build overlaps the others; each test
+    file is one xdist group, the tests on the fmnist build another."""
     items.sort(key=_uses_build)
+    for item in items:
+        group = "fmnist_build" if _uses_build(item) else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
-def pytest_collection_finish(session):
-    if os.environ.get("DIETSNN_PREBUILD", "1") == "0" or not fmnist_available():
-        return
-    if not any(_uses_build(i) for i in session.items) or session.config.option.collectonly:
-        return
+def _start_prebuild() -> None:
     from flow.cli import DEFAULT_RUN
 
     build = Path(tempfile.mkdtemp(prefix="dietsnn_fmnist_build_"))
     log = open(build.parent / f"{build.name}.log", "w")
-    script = (f"set -e; dietsnn compile {DEFAULT_RUN} --fps {FMNIST_FPS} --out {build}; "
-              f"dietsnn stitch {build} --size-fifos 3; dietsnn deploy {build}")
+    status = build.parent / f"{build.name}.status"
+    script = (f"( set -e; dietsnn compile {DEFAULT_RUN} --fps {FMNIST_FPS} --out {build}; "
+              f"dietsnn stitch {build} --size-fifos 3; dietsnn deploy {build} ); "
+              f"echo $? > {status}.tmp && mv {status}.tmp {status}")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    _prebuild.update(build=build, log=log,
-                     proc=subprocess.Popen(["bash", "-c", script], stdout=log, stderr=subprocess.STDOUT, env=env))
+    _prebuild.update(build=build, log=log, status=status,
+                     proc=subprocess.Popen(["bash", "-c", script], stdout=log, stderr=subprocess.STDOUT, env=env,
+                                          start_new_session=True))  # its own process group: killed as one
+
+
+def _prebuild_wanted() -> bool:
+    return os.environ.get("DIETSNN_PREBUILD", "1") != "0" and fmnist_available()
+
+
+def pytest_configure(config):
+    """The xdist controller collects nothing, so it starts the build whenever it may be needed (the workers
+    inherit its folder in the environment); a run that turns out not to need it kills it at the end."""
+    if _is_controller(config) and _prebuild_wanted() and not config.option.collectonly:
+        _start_prebuild()
+        os.environ[PREBUILD_ENV] = str(_prebuild["build"])
+
+
+def pytest_collection_finish(session):
+    if _is_worker(session.config) or _is_controller(session.config) or not _prebuild_wanted():
+        return
+    if not any(_uses_build(i) for i in session.items) or session.config.option.collectonly:
+        return
+    _start_prebuild()
 
 
 def pytest_sessionfinish(session, exitstatus):
     if "proc" in _prebuild:
         if _prebuild["proc"].poll() is None:
-            _prebuild["proc"].kill()
+            os.killpg(_prebuild["proc"].pid, signal.SIGKILL)
         _prebuild["log"].close()
         shutil.rmtree(_prebuild["build"], ignore_errors=True)
         Path(_prebuild["log"].name).unlink(missing_ok=True)
+        _prebuild["status"].unlink(missing_ok=True)
 
 
 def _prebuilt() -> Path | None:
-    if "proc" not in _prebuild:
-        return None
-    proc = _prebuild["proc"]
-    if proc.wait() != 0:
+    """The prebuilt folder once its build has finished (this process's, or the xdist controller's), else None."""
+    if "proc" in _prebuild:
+        build, status = _prebuild["build"], _prebuild["status"]
+        _prebuild["proc"].wait()
         _prebuild["log"].flush()
-        tail = Path(_prebuild["log"].name).read_text()[-4000:]
-        raise RuntimeError(f"building the fmnist accelerator failed (exit {proc.returncode}):\n{tail}")
-    return _prebuild["build"]
+    elif os.environ.get(PREBUILD_ENV):
+        build = Path(os.environ[PREBUILD_ENV])
+        status = build.parent / f"{build.name}.status"
+        start = time.monotonic()
+        while not status.is_file():  # the controller kills the build only after the workers are done
+            if time.monotonic() - start > PREBUILD_WAIT_S:
+                raise RuntimeError(f"the fmnist accelerator build in {build} (started by the xdist controller) gave "
+                                   f"no status in {PREBUILD_WAIT_S} s; its log: {build.parent / (build.name + '.log')}")
+            time.sleep(2)
+    else:
+        return None
+    code = status.read_text().strip()
+    if code != "0":
+        log = build.parent / f"{build.name}.log"
+        tail = log.read_text()[-4000:] if log.is_file() else f"(no {log})"
+        raise RuntimeError(f"building the fmnist accelerator in {build} failed (exit {code}):\n{tail}")
+    return build
 
 
 @pytest.fixture(scope="session")

@@ -87,7 +87,7 @@ class BitstreamOptions:
     fps: float = 50000.0  #: target frames per second
     clock_mhz: float = 200.0  #: PL clock
     impl: str = "rtl"  #: "rtl" or "hls" blocks
-    size_fifos: int = 3  #: frames simulated to size the FIFOs (0 = keep depth 2)
+    size_fifos: int = 3  #: frames simulated to size the FIFOs (0 = keep the depths compile estimated)
     jobs: int | None = None  #: Vivado jobs (default: CPU count)
     any_tool_version: bool = False  #: accept Vivado / Vitis HLS versions other than the supported ones
     strategy: str = "explore"  #: implementation strategy (hw.vivado.scripts.STRATEGIES)

@@ -379,7 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("stitch", help="generate every layer's RTL and the top module into BUILD/rtl")
     st.add_argument("build", nargs="?", default="build/fmnist")
     st.add_argument("--size-fifos", type=nonneg_int, default=3, metavar="FRAMES",
-                    help="size FIFOs by simulating FRAMES frames with FINN's fifo_gauge (0 = keep depth 2)")
+                    help="size FIFOs by simulating FRAMES frames with FINN's fifo_gauge (0 = keep the depths `compile` "
+                         "estimated from each consumer's read pattern)")
     st.set_defaults(fn=cmd_stitch)
 
     dp = sub.add_parser("deploy", help="assemble BUILD/deploy: driver, notebook, network, and the Verilator "
@@ -393,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "tools installed, build BUILD/deploy/dietsnn.{bit,hwh}")
     _add_build_target(b)
     b.add_argument("--size-fifos", type=nonneg_int, default=3, metavar="FRAMES",
-                   help="size FIFOs by simulating FRAMES frames (0 = keep depth 2)")
+                   help="size FIFOs by simulating FRAMES frames (0 = keep the depths `compile` estimated)")
     b.add_argument("--jobs", type=positive_int, help="parallel Vivado jobs (default: the CPU count)")
     b.add_argument("--any-tool-version", action="store_true",
                    help="run Vivado / Vitis HLS even when the version is not 2022.2 or 2024.2")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -134,9 +135,17 @@ def setup_environment() -> dict[str, str]:
 
 
 def verilator_env() -> dict[str, str]:
-    """Variables for a Verilator run: ``VERILATOR_ROOT``, ``PATH`` with its ``bin/``, and the make fix."""
+    """Variables for a Verilator run: ``VERILATOR_ROOT``, ``PATH`` with its ``bin/``, the make fix, and ccache
+    when it is installed (``OBJCACHE``, read by Verilator's ``verilated.mk``; its cache in the project's cache
+    folder unless ``CCACHE_DIR`` is set). Every model compiles Verilator's and cocotb's runtime sources again:
+    measured on a small ``snn_mvu`` testbench, 22 s without ccache, 4-6 s with it (``make test`` builds about
+    150 such models)."""
     root = Path(os.environ["VERILATOR_ROOT"]) if os.environ.get("VERILATOR_ROOT") else verilator_root()
     env = {"VERILATOR_ROOT": str(root), "MAKEFLAGS": VERILATOR_MAKEFLAGS}
+    if "OBJCACHE" not in os.environ and shutil.which("ccache"):
+        env["OBJCACHE"] = "ccache"
+        if not os.environ.get("CCACHE_DIR"):
+            env["CCACHE_DIR"] = str(cache_dir() / "ccache")
     path = os.environ.get("PATH") or os.defpath
     if str(root / "bin") not in path.split(os.pathsep):
         env["PATH"] = f"{root / 'bin'}{os.pathsep}{path}"

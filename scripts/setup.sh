@@ -14,7 +14,7 @@ STAMP="$VENV/.setup-stamp"
 REQ="$ROOT/requirements.txt"
 REQ_NODEPS="$ROOT/requirements-nodeps.txt"
 PYPROJECT="$ROOT/pyproject.toml"
-APT_PKGS=(build-essential g++ make perl python3 python3-venv tcl dataset-fashion-mnist)
+APT_PKGS=(build-essential g++ make perl python3 python3-venv tcl dataset-fashion-mnist ccache)
 
 log() { echo "setup.sh: $*"; }
 die() { echo "setup.sh: ERROR: $*" >&2; exit 1; }

@@ -4,8 +4,8 @@ The stitched design is simulated with ``FINN_SIMULATION`` defined, which turns
 every ``StreamingFIFO_rtl`` into FINN's ``fifo_gauge`` (an unbounded FIFO that
 reports its peak fill on ``maxcount``). A few frames stream through with the
 input paced to the build's rate (``hw.fifos.pace_period``: one frame per
-target period, evenly spread, as a source at the target frame rate delivers
-them; the sink never stalls); each FIFO's depth becomes its peak plus a margin
+period of the folding's slowest layer, evenly spread, as a source at that
+frame rate delivers them; the sink never stalls); each FIFO's depth becomes its peak plus a margin
 (at least 2). With those depths the paced run never finds a FIFO full, so the
 design sustains the rate it was sized for; a faster source is held back by
 the first FIFO, and a linear chain cannot deadlock. Sizing with a source that

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hw.toolenv import cache_dir, setup_environment, verilator_env  # noqa: F401  (verilator_env: re-exported)
+from hw.toolenv import cache_dir, setup_environment, verilator_env
 
 ROOT = Path(__file__).resolve().parent.parent
 COCOTB_DIR = Path(__file__).resolve().parent / "cocotb"
@@ -29,7 +29,12 @@ def sim_cache() -> Path:
 
 
 def _build_key(sources, parameters, toplevel) -> str:
+    """The model's identity: sources, parameters, and the simulator installation (its makefiles name cocotb's
+    and Verilator's files by absolute path, so a cache filled from another checkout or venv is not reused)."""
+    import cocotb
+
     h = hashlib.sha256(toplevel.encode())
+    h.update(f"{Path(cocotb.__file__).resolve()}|{cocotb.__version__}|{verilator_env()['VERILATOR_ROOT']}".encode())
     for s in sources:
         h.update(Path(s).read_bytes())
     h.update(json.dumps(parameters, sort_keys=True, default=str).encode())

@@ -23,19 +23,31 @@ def test_images(fmnist_test_images):
     return fmnist_test_images[0]
 
 
-def test_fmnist_300_real_images_equal_golden_and_meet_the_folding_bound(fmnist_build, test_images, tmp_path):
+def test_fmnist_300_real_images_equal_golden_and_meet_the_folding_bound(fmnist_build, fmnist_deploy, test_images):
+    """The deployable accelerator (the sim transport's Verilator harness of ``dietsnn_accel``, as `dietsnn deploy`
+    built it) on 300 real images in three DMA batches: every score equals the golden, and a source that never
+    pauses gets one frame per folding bound (the FIFOs are sized for it)."""
+    from dietsnn.ref import run_network
+    from flow.cli import DEFAULT_RUN
+    from dietsnn.netfile import IntNetwork
+    from sim.harness import run_images
+
     build, report = fmnist_build
-    res = simulate_images(build, test_images, tmp_path)  # the testbench checks every score of every image
-    perf = res["perf"]
+    scores, run = run_images(fmnist_deploy / "sim_harness", test_images, batch=100)
+    golden = run_network(IntNetwork.load(DEFAULT_RUN / "network.snn.npz"), test_images)
+    assert np.array_equal(scores, golden.scores)
+    done = run.frame_done
+    steady = (done[-1] - done[len(done) // 2]) / (len(done) - 1 - len(done) // 2)
     bound = report["max_cycles"]
-    assert perf["images"] == 300
-    assert perf["steady_cycles_per_frame"] <= 1.05 * bound, (perf, bound)
-    assert 200e6 / perf["steady_cycles_per_frame"] >= 50000
+    assert steady <= 1.02 * bound, (steady, bound)
+    assert 200e6 / steady >= 50000
 
 
 def test_random_backpressure_and_gaps_keep_scores_in_order(fmnist_build, test_images, tmp_path):
+    """The cocotb testbench of the stitched chain (every score checked) under random input gaps and output
+    backpressure."""
     build, _ = fmnist_build
-    simulate_images(build, test_images[:50], tmp_path, idle=0.3, backpressure=0.4)
+    simulate_images(build, test_images[:20], tmp_path, idle=0.3, backpressure=0.4)
 
 
 def test_reset_in_the_middle_of_a_frame(fmnist_build, test_images, tmp_path):
