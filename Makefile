@@ -13,7 +13,7 @@ TEST_JOBS ?= 2  # pytest-xdist workers of `make test` (0: one process)
 
 BUILD     ?= build/fmnist
 BOARD     ?= zcu104
-FPS       ?= 50000
+FPS       ?= 100000
 CLOCK_MHZ ?= 200
 IMPL      ?= rtl
 SIZE_FIFOS ?= 3

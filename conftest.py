@@ -36,6 +36,11 @@ from hw.toolenv import setup_environment
 setup_environment()
 
 FMNIST_FPS = 50000
+#: the fixture keeps the generic units: the constant-weight fmnist convolutions make a Verilated model of ~25 MB
+#: of C++ whose -O2 build takes far longer than the suite's budget on 2 cores; the constant-weight path is
+#: simulated end to end on the second network (sim/test_network_rtl.py) and per block (sim/test_cmvu.py), the
+#: default fmnist build (constant-weight convolutions) in `make bench-network`
+FMNIST_VARIANTS = "generic"
 FIXTURES = ("fmnist_build", "fmnist_deploy")
 _prebuild: dict = {}
 
@@ -72,7 +77,8 @@ def _start_prebuild() -> None:
     build = Path(tempfile.mkdtemp(prefix="dietsnn_fmnist_build_"))
     log = open(build.parent / f"{build.name}.log", "w")
     status = build.parent / f"{build.name}.status"
-    script = (f"( set -e; dietsnn compile {DEFAULT_RUN} --fps {FMNIST_FPS} --out {build}; "
+    script = (f"( set -e; dietsnn compile {DEFAULT_RUN} --fps {FMNIST_FPS} --variants {FMNIST_VARIANTS} "
+              f"--out {build}; "
               f"dietsnn stitch {build} --size-fifos 3; dietsnn deploy {build} ); "
               f"echo $? > {status}.tmp && mv {status}.tmp {status}")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -148,7 +154,8 @@ def fmnist_build(tmp_path_factory):
         from flow.stitch import stitch_build
 
         build = tmp_path_factory.mktemp("fmnist_build")
-        compile_network(DEFAULT_RUN / "network.snn.npz", build, CompileOptions(fps=FMNIST_FPS))
+        compile_network(DEFAULT_RUN / "network.snn.npz", build, CompileOptions(fps=FMNIST_FPS,
+                                                                                       variants=FMNIST_VARIANTS))
         stitch_build(build, size_frames=3)
     return build, json.loads((build / "report.json").read_text())
 

@@ -84,7 +84,7 @@ class BitstreamOptions:
     network: Path  #: a run folder or a .snn.npz / QONNX file
     out: Path  #: the build folder
     board: str = "zcu104"  #: a Zynq board of FINN's table
-    fps: float = 50000.0  #: target frames per second
+    fps: float = 100000.0  #: target frames per second
     clock_mhz: float = 200.0  #: PL clock
     impl: str = "rtl"  #: "rtl" or "hls" blocks
     size_fifos: int = 3  #: frames simulated to size the FIFOs (0 = keep the depths compile estimated)
@@ -93,7 +93,7 @@ class BitstreamOptions:
     strategy: str = "explore"  #: implementation strategy (hw.vivado.scripts.STRATEGIES)
     allow_timing_violation: bool = False  #: write the bitstream even when WNS or WHS < 0
     timing_proxy: bool = False  #: time every block with the Yosys proxy (hw.proxy) after stitching and warn
-    variants: str = "generic"  #: matrix-unit blocks (hw.compile.CompileOptions.variants)
+    variants: str = "auto"  #: matrix-unit blocks (hw.compile.CompileOptions.variants)
 
 
 @dataclass

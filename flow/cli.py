@@ -309,14 +309,14 @@ def _add_build_target(p: argparse.ArgumentParser) -> None:
     """The network and hardware target of a build (`compile` and `bitstream`)."""
     p.add_argument("run", nargs="?", default=str(DEFAULT_RUN), help="run folder or .snn.npz (default: shipped fmnist)")
     p.add_argument("--board", default="zcu104", help="a Zynq board of FINN's table (default zcu104)")
-    p.add_argument("--fps", type=fps_value, default=50000.0, help="target frames per second (default 50000)")
+    p.add_argument("--fps", type=fps_value, default=100000.0, help="target frames per second (default 100000)")
     p.add_argument("--clock-mhz", type=clock_mhz_value, default=200.0,
                    help=f"PL clock in MHz, at most {MAX_CLOCK_MHZ:g} (default 200)")
     p.add_argument("--impl", default="rtl", choices=["rtl", "hls"],
                    help="the project's blocks as RTL, or as HLS C++ for Vitis HLS (default rtl)")
-    p.add_argument("--variants", default="generic", choices=["auto", "generic", "const"],
+    p.add_argument("--variants", default="auto", choices=["auto", "generic", "const"],
                    help="matrix-unit blocks: auto (per layer the cheaper of the generic unit, weights in memory, and "
-                        "the constant-weight unit, weights in logic), generic (default), const (wherever it meets "
+                        "the constant-weight unit, weights in logic; default), generic, const (wherever it meets "
                         "the target); HLS has the generic unit only")
     p.add_argument("--out", type=folder_out, default=Path("build/fmnist"),
                    help="build folder, replaced as a whole when the step completes (default build/fmnist)")

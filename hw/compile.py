@@ -64,14 +64,14 @@ class CompileOptions:
     """What ``dietsnn compile`` builds for."""
 
     board: str = "ZCU104"  #: a board of FINN's Zynq table
-    fps: float = 50000.0  #: target frames per second
+    fps: float = 100000.0  #: target frames per second
     clock_mhz: float = 200.0  #: target clock
     impl: str = "rtl"  #: "rtl" or "hls" variant of the project's ops
     max_simd_bits: int = 1024  #: cap on SIMD x weight bits of one matrix unit
     #: block variant per matrix unit: "auto" (the folding prices the generic and the constant-weight unit and keeps
     #: the cheaper), "generic" (weights in memory everywhere), "const" (constant weights wherever they meet the
-    #: target). Default "generic" until the constant-weight generator is wired into the RTL generation
-    variants: str = "generic"
+    #: target)
+    variants: str = "auto"
 
     def __post_init__(self):
         if self.impl not in ("rtl", "hls"):
