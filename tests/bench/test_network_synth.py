@@ -46,6 +46,7 @@ def _check_sums(res):
         assert res["utilization"][k] == pytest.approx(res["totals"][k] / cap)
 
 
+@pytest.mark.slow  # 230 s of Yosys (make test under 25 min); `make bench-network` runs the same per-instance flow
 def test_per_instance_totals_are_the_sum_of_the_instances(tiny_build, work):
     # a 1-second limit makes the whole-design attempt fail: the per-instance fallback runs
     res = synthesize_design(tiny_build, work, whole_timeout=1)
