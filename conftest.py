@@ -36,8 +36,9 @@ from hw.toolenv import setup_environment
 setup_environment()
 
 FMNIST_FPS = 50000
-#: the fixture keeps the generic units: the constant-weight fmnist convolutions make a Verilated model of ~25 MB
-#: of C++ whose -O2 build takes far longer than the suite's budget on 2 cores; the constant-weight path is
+#: the fixture keeps the generic units: with the constant-weight fmnist convolutions (~50 MB of Verilated C++),
+#: stitching with FIFO sizing took 610 s and the deploy harness about 7 min (2 loaded cores, session 4), over
+#: half of the suite's 25-minute budget on its own; the constant-weight path is
 #: simulated end to end on the second network (sim/test_network_rtl.py) and per block (sim/test_cmvu.py), the
 #: default fmnist build (constant-weight convolutions) in `make bench-network`
 FMNIST_VARIANTS = "generic"
