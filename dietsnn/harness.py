@@ -31,6 +31,13 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def steady_cycles_per_frame(frame_done) -> float | None:
+    """Cycles per frame in steady state: the mean spacing of the frames' completions over the second half of a
+    run (the first half fills the pipeline), None with fewer than three frames."""
+    n = len(frame_done)
+    return (frame_done[-1] - frame_done[n // 2]) / (n - 1 - n // 2) if n > 2 else None
+
+
 @dataclass
 class HarnessRun:
     """What one run of the simulated accelerator returned."""

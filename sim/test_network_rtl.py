@@ -30,14 +30,14 @@ def test_fmnist_300_real_images_equal_golden_and_meet_the_folding_bound(fmnist_b
     from dietsnn.ref import run_network
     from flow.cli import DEFAULT_RUN
     from dietsnn.netfile import IntNetwork
+    from dietsnn.harness import steady_cycles_per_frame
     from sim.harness import run_images
 
     build, report = fmnist_build
     scores, run = run_images(fmnist_deploy / "sim_harness", test_images, batch=100)
     golden = run_network(IntNetwork.load(DEFAULT_RUN / "network.snn.npz"), test_images)
     assert np.array_equal(scores, golden.scores)
-    done = run.frame_done
-    steady = (done[-1] - done[len(done) // 2]) / (len(done) - 1 - len(done) // 2)
+    steady = steady_cycles_per_frame(run.frame_done)
     bound = report["max_cycles"]
     assert steady <= 1.02 * bound, (steady, bound)
     assert 200e6 / steady >= 50000
