@@ -194,12 +194,13 @@ class NodeEstimate:
     BRAM_18K: int
     URAM: int
     DSP: int
-    folding: dict = field(default_factory=dict)  #: SIMD, PE, parallel_window, depth, variant where the node has them
+    #: SIMD, PE, parallel_window, depth, variant, ram_style where the node has them
+    folding: dict = field(default_factory=dict)
 
     @classmethod
     def _parse(cls, f: _Fields) -> "NodeEstimate":
         folding = {k: f.get(k, "int") for k in ("SIMD", "PE", "parallel_window", "depth") if k in f.data}
-        folding.update({k: f.get(k, "str") for k in ("variant", "variant_costs") if k in f.data})
+        folding.update({k: f.get(k, "str") for k in ("variant", "variant_costs", "ram_style") if k in f.data})
         return cls(node=f.get("node", "str"), op_type=f.get("op_type", "str"), cycles=f.get("cycles", "int"),
                    folding=folding, **{r: f.get(r, "int") for r in RESOURCES})
 

@@ -94,6 +94,7 @@ class BitstreamOptions:
     allow_timing_violation: bool = False  #: write the bitstream even when WNS or WHS < 0
     timing_proxy: bool = False  #: time every block with the Yosys proxy (hw.proxy) after stitching and warn
     variants: str = "auto"  #: matrix-unit blocks (hw.compile.CompileOptions.variants)
+    weights_in: str = "auto"  #: where the generic units keep their weights (hw.compile.CompileOptions.weights_in)
 
 
 @dataclass
@@ -204,7 +205,8 @@ def _fifos_from_rtl_twin(build: Path, net_path: Path, net, copts, frames: int) -
     from .stitch import stitch_build
 
     twin = build / "bitstream" / "rtl_twin"
-    topts = replace(copts, impl="rtl", variants="generic")  # the HLS build's blocks: generic units only
+    # the HLS build's blocks: generic units only, weights in block RAM
+    topts = replace(copts, impl="rtl", variants="generic", weights_in="bram")
     if not _compile_current(twin, net, topts):
         compile_network(net_path, twin, topts)
     if not _stitch_current(twin, frames):
@@ -377,7 +379,7 @@ def run_bitstream(opts: BitstreamOptions, env: dict | None = None) -> BitstreamR
     if opts.strategy not in STRATEGIES:
         raise ValueError(f"--strategy must be one of {', '.join(STRATEGIES)}, not {opts.strategy!r}")
     copts = CompileOptions(board=board.name, fps=opts.fps, clock_mhz=opts.clock_mhz, impl=opts.impl,
-                           variants=opts.variants)
+                           variants=opts.variants, weights_in=opts.weights_in)
     net_path = _network_file(Path(opts.network))
     net = load_network(net_path)
     build = Path(opts.out)

@@ -221,7 +221,7 @@ def cmd_compile(a) -> int:
 
     report = compile_network(_network_path(a.run), a.out,
                              CompileOptions(board=a.board, fps=a.fps, clock_mhz=a.clock_mhz, impl=a.impl,
-                                            variants=a.variants),
+                                            variants=a.variants, weights_in=a.weights_in),
                              allow_overfit=a.allow_overfit)
     print(summary_text(report))
     if not report["fit"]["fits"]:
@@ -265,7 +265,7 @@ def cmd_bitstream(a) -> int:
     opts = BitstreamOptions(network=Path(a.run), out=Path(a.out), board=a.board, fps=a.fps, clock_mhz=a.clock_mhz,
                             impl=a.impl, size_fifos=a.size_fifos, jobs=a.jobs, any_tool_version=a.any_tool_version,
                             strategy=a.strategy, allow_timing_violation=a.allow_timing_violation,
-                            timing_proxy=not a.no_timing_proxy, variants=a.variants)
+                            timing_proxy=not a.no_timing_proxy, variants=a.variants, weights_in=a.weights_in)
     try:
         result = run_bitstream(opts)
     except VendorToolMissing as e:
@@ -318,6 +318,10 @@ def _add_build_target(p: argparse.ArgumentParser) -> None:
                    help="matrix-unit blocks: auto (per layer the cheaper of the generic unit, weights in memory, and "
                         "the constant-weight unit, weights in logic; default), generic, const (wherever it meets "
                         "the target); HLS has the generic unit only")
+    p.add_argument("--weights-in", default="auto", choices=["auto", "bram", "uram"],
+                   help="weights of the generic units: auto (UltraRAM for the largest weight memories while block RAM "
+                        "is above 80%% of the part; default), bram, uram (every block-RAM weight memory); URAM "
+                        "weights are loaded at run time by the driver (weights.bin), RTL only")
     p.add_argument("--out", type=folder_out, default=Path("build/fmnist"),
                    help="build folder, replaced as a whole when the step completes (default build/fmnist)")
 

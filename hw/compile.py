@@ -29,6 +29,7 @@ from .fifos import ESTIMATE_METHOD, PlaceFIFOs, estimate_depths, fifo_totals
 from .fold import VARIANT_CHOICES, FoldingError, SetSNNFolding, base_type, group_layers, name_layers, target_cycles
 from .lower import lower_to_dataflow
 from .qonnx_export import to_qonnx
+from .weight_memory import WEIGHTS_IN, place_weights
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,9 @@ class CompileOptions:
     #: the cheaper), "generic" (weights in memory everywhere), "const" (constant weights wherever they meet the
     #: target)
     variants: str = "auto"
+    #: where the generic units keep their weights (``hw.weight_memory``): "auto" (URAM for the largest weight
+    #: memories while block RAM is above the board's budget), "bram", "uram" (every block-RAM weight memory)
+    weights_in: str = "auto"
 
     def __post_init__(self):
         if self.impl not in ("rtl", "hls"):
@@ -82,6 +86,11 @@ class CompileOptions:
             raise ValueError(f"max_simd_bits must be a positive integer, not {self.max_simd_bits!r}")
         if self.variants not in VARIANT_CHOICES:
             raise ValueError(f"variants must be one of {', '.join(VARIANT_CHOICES)}, not {self.variants!r}")
+        if self.weights_in not in WEIGHTS_IN:
+            raise ValueError(f"weights_in must be one of {', '.join(WEIGHTS_IN)}, not {self.weights_in!r}")
+        if self.weights_in == "uram" and self.impl != "rtl":
+            raise ValueError("weights_in 'uram' needs impl 'rtl': only the RTL matrix unit has the URAM weight "
+                             "loader (the HLS kernels embed their weights)")
 
 
 @dataclass
@@ -126,7 +135,9 @@ def build_dataflow(net: IntNetwork, opts: CompileOptions) -> CompileResult:
     name_layers(model, layer_names)
     model = model.transform(InferShapes()).transform(InferDataTypes())
     estimate_depths(model)  # the fit check counts the FIFOs; `dietsnn stitch` measures them
+    weights = place_weights(model, board, opts.weights_in, opts.impl)  # after the FIFOs: their BRAM counts too
     report = make_report(model, net, opts, board, target, layer_names)
+    report["weight_memory"] = weights
     report["fifos"] = {"method": ESTIMATE_METHOD, **fifo_totals(report["interconnect"])}
     return CompileResult(model, report)
 
@@ -138,8 +149,9 @@ def _node_entry(node, part) -> dict:
     for a in ("SIMD", "PE", "parallel_window", "depth"):
         if a in attrs:
             entry[a] = int(inst.get_nodeattr(a))
-    for a, key in (("variant", "variant"), ("variantCosts", "variant_costs")):  # the matrix units' block choice
-        if a in attrs and inst.get_nodeattr(a):
+    for a, key in (("variant", "variant"), ("variantCosts", "variant_costs"),  # the matrix units' block choice
+                   ("ram_style", "ram_style")):                                  # and their weight memory
+        if a in attrs and "variant" in attrs and inst.get_nodeattr(a):
             entry[key] = str(inst.get_nodeattr(a))
     res = inst.node_res_estimation(part)
     entry.update({"LUT": int(res.get("LUT", 0)), "BRAM_18K": int(res.get("BRAM_18K", 0)),
@@ -189,19 +201,24 @@ def summary_text(report: dict) -> str:
              f"estimated {report['estimated_fps']:.0f} fps ({report['max_cycles']} cycles, bottleneck {report['bottleneck']})",
              "",
              f"{'layer':<8} {'kind':<13} {'variant':<8} {'SIMD':>5} {'PE':>4} {'cycles':>8} {'acc':>4} {'state':>5} "
-             f"{'LUT':>8} {'BRAM18':>7} {'DSP':>4}"]
+             f"{'LUT':>8} {'BRAM18':>7} {'URAM':>5} {'DSP':>4}"]
     for l in report["layers"]:
         variant = l["nodes"][-1].get("variant", "-") if l.get("nodes") else "-"
         lines.append(f"{l['layer']:<8} {l['kind']:<13} {variant:<8} {l['SIMD'] or '-':>5} {l['PE'] or '-':>4} "
                      f"{l['cycles']:>8} {l.get('acc_bits', '-'):>4} {l.get('state_bits', '-'):>5} {l['LUT']:>8} "
-                     f"{l['BRAM_18K']:>7} {l['DSP']:>4}")
+                     f"{l['BRAM_18K']:>7} {l['URAM']:>5} {l['DSP']:>4}")
     g = report["interconnect"]
     fifos = [x for x in g if x["op_type"].startswith("StreamingFIFO")]
     lines.append(f"{'FIFO/DWC':<8} {len(g):>2} nodes ({len(fifos)} FIFOs, {sum(x.get('depth', 0) for x in fifos)} words)"
                  f"{'':<{max(0, 15 - len(str(len(fifos))) - len(str(sum(x.get('depth', 0) for x in fifos))))}} "
-                 f"{sum(x['LUT'] for x in g):>8} {sum(x['BRAM_18K'] for x in g):>7} {sum(x['DSP'] for x in g):>4}")
+                 f"{sum(x['LUT'] for x in g):>8} {sum(x['BRAM_18K'] for x in g):>7} {sum(x['URAM'] for x in g):>5} "
+                 f"{sum(x['DSP'] for x in g):>4}")
     t = report["totals"]
-    lines.append(f"{'total':<61} {t['LUT']:>8} {t['BRAM_18K']:>7} {t['DSP']:>4}")
+    lines.append(f"{'total':<61} {t['LUT']:>8} {t['BRAM_18K']:>7} {t['URAM']:>5} {t['DSP']:>4}")
+    wm = report.get("weight_memory")
+    if wm and wm.get("uram_layers"):
+        lines.append(f"weights in URAM: {', '.join(wm['uram_layers'])} ({wm['load_bits']} bits, loaded at run time "
+                     f"by the weight loader; {wm['reason']})")
     if "utilization" in report:
         u = report["utilization"]
         lines.append("utilization of the part: " + ", ".join(f"{r} {100 * u[r]:.1f}%" for r in u))

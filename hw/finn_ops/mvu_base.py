@@ -63,6 +63,12 @@ def bram18(omega: int, mem_width: int) -> int:
     return math.ceil(omega / 512) * math.ceil(mem_width / 36)
 
 
+def uram288(omega: int, mem_width: int) -> int:
+    """URAM288 blocks (4096 words x 72 bits each) of a memory of ``omega`` words of ``mem_width`` bits (as FINN's
+    ``MVAU.uram_estimation``)."""
+    return math.ceil(mem_width / 72) * math.ceil(omega / 4096)
+
+
 class SnnMVUBase(HWCustomOp):
     """Attributes, shapes, streams, cycles and resource estimates common to the three MVU ops."""
 
@@ -82,7 +88,11 @@ class SnnMVUBase(HWCustomOp):
             "leak_shift": ("i", False, 0),  #: k of leak_k, 0 = no leak
             "accBits": ("i", False, 0),  #: signed width of a[t] (SPEC section 6)
             "stateBits": ("i", False, 0),  #: signed width of u[t] or of the score
+            #: where the weights are: "auto" (block RAM, LUTRAM when shallow), "ultra" (UltraRAM, loaded at run time
+            #: through the weight loader), as chosen by ``hw.weight_memory.place_weights``
             "ram_style": ("s", False, "auto", {"auto", "block", "distributed", "ultra"}),
+            #: bits per beat of the weight-load stream of an "ultra" unit (the chain's input width; set by stitch)
+            "loadWidth": ("i", False, 0),
             #: bits per cycle the input arrives at when the folding feeds the unit from the narrow side of a
             #: width converter (``hw.fifos.PlaceFIFOs``); 0: at the unit's own stream width
             "inputFillWidth": ("i", False, 0),
@@ -225,8 +235,7 @@ class SnnMVUBase(HWCustomOp):
             return 0
         if self.get_nodeattr("ram_style") != "ultra":
             return 0
-        depth, width = self.weight_memory()
-        return math.ceil(width / 72) * math.ceil(depth / 4096)
+        return uram288(*self.weight_memory())
 
     def dsp_estimation(self, fpgapart=None):
         return 0  # spikes gate weights: no multiplier

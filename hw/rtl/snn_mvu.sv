@@ -36,6 +36,16 @@
 //   out the output register
 // One beat per cycle when the output does not stall; latency grows with
 // log2(SIMD) and T (outputs are in order).
+//
+// Weight memory (WEIGHT_LOAD): 0, block RAM / LUTRAM initialised from
+// WEIGHT_FILE ($readmemh, in the bitstream); 1, UltraRAM (ram_style "ultra"),
+// which has no bitstream initialisation: the NF*SF words arrive on s_axis_w
+// (word a = the a-th word of WEIGHT_FILE's layout) and the unit refuses input
+// beats (s_axis_tready low) until all are written. A reset clears `loaded`
+// (not the memory): after every reset the weights are loaded again, so a load
+// cut by a reset never leaves a mix of old and new words in use. The URAM read
+// has two registers (S0: the memory's read register, S1: its output register),
+// one stage more than the block-RAM read.
 `default_nettype none
 
 module snn_mvu #(
@@ -52,7 +62,8 @@ module snn_mvu #(
     parameter int LEAK_SHIFT  = 0,   // k of leak_k, 0..15 (0 = no leak)
     parameter int EMIT_LABEL  = 0,   // MODE 2: output the argmax label instead of scores
     parameter int LABEL_BITS  = 2,   // bits of the label output
-    parameter string WEIGHT_FILE = "",  // $readmemh: NF*SF words of PE*SIMD*WBITS bits
+    parameter string WEIGHT_FILE = "",  // $readmemh: NF*SF words of PE*SIMD*WBITS bits (WEIGHT_LOAD 0)
+    parameter int WEIGHT_LOAD = 0,   // 0: weights from WEIGHT_FILE; 1: UltraRAM loaded through s_axis_w
     parameter string BIAS_FILE   = "",  // $readmemh: NF words of PE*STATE_BITS bits
     parameter string THETA_FILE  = "",  // $readmemh: NF words of PE*STATE_BITS bits (MODE 0/1)
     parameter int TREE_LPS    = 1,   // adder-tree levels per pipeline stage (1: a register after every level)
@@ -60,7 +71,8 @@ module snn_mvu #(
                                      // in time when MW/SIMD >= T >= 8 (below T = 8 space costs fewer LUTs)
     // derived: bits per input element, and the output word width
     localparam int EBITS = MODE == 0 ? IN_BITS : T,
-    localparam int OUT_W = MODE == 2 ? (EMIT_LABEL != 0 ? LABEL_BITS : PE * STATE_BITS) : PE * T
+    localparam int OUT_W = MODE == 2 ? (EMIT_LABEL != 0 ? LABEL_BITS : PE * STATE_BITS) : PE * T,
+    localparam int WW = PE * SIMD * WBITS  // bits of one weight word
 ) (
     input  wire logic                 clk,
     input  wire logic                 rst,
@@ -69,7 +81,11 @@ module snn_mvu #(
     output wire logic                 s_axis_tready,
     output wire logic [OUT_W-1:0]     m_axis_tdata,
     output wire logic                 m_axis_tvalid,
-    input  wire logic                 m_axis_tready
+    input  wire logic                 m_axis_tready,
+    // weight load (WEIGHT_LOAD 1): NF*SF words in address order; tready low once all are written
+    input  wire logic [WW-1:0]        s_axis_w_tdata,
+    input  wire logic                 s_axis_w_tvalid,
+    output wire logic                 s_axis_w_tready
 );
     localparam int NF = MH / PE;
     localparam int SF = MW / SIMD;
@@ -101,7 +117,9 @@ module snn_mvu #(
         if (TREE_LPS < 1) $error("snn_mvu: TREE_LPS must be at least 1");
         if (LIF_TIME > 0 && SF < T) $error("snn_mvu: LIF_TIME = 1 needs MW/SIMD >= T");
         if (MODE == 2 && EMIT_LABEL != 0 && (1 << LABEL_BITS) < MH) $error("snn_mvu: LABEL_BITS too small for MH");
+        if (WEIGHT_LOAD < 0 || WEIGHT_LOAD > 1) $error("snn_mvu: WEIGHT_LOAD must be 0 or 1");
     end
+    localparam bit LOAD = WEIGHT_LOAD != 0;
 
     typedef struct packed {
         logic v;                // a beat
@@ -111,14 +129,13 @@ module snn_mvu #(
     } ctrl_t;
 
     // ------------------------------------------------------------ parameters in memories
-    logic [PE*SIMD*WBITS-1:0] wmem [NF * SF];
     logic [PE*STATE_BITS-1:0] bmem [NF];
     logic [PE*STATE_BITS-1:0] tmem [NF];
     initial begin
-        $readmemh(WEIGHT_FILE, wmem);
         $readmemh(BIAS_FILE, bmem);
         if (MODE != 2) $readmemh(THETA_FILE, tmem);
     end
+    logic loaded;  // every weight word is in the memory
 
     // ------------------------------------------------------------ issue one beat; counters address everything
     logic [SFW-1:0] sf_reg;
@@ -134,15 +151,15 @@ module snn_mvu #(
             assign from_stream = (nf_reg == '0);
             assign beat = from_stream ? s_axis_tdata : ibuf[sf_reg];
             always_ff @(posedge clk) begin
-                if (advance && from_stream && s_axis_tvalid) ibuf[sf_reg] <= s_axis_tdata;
+                if (advance && loaded && from_stream && s_axis_tvalid) ibuf[sf_reg] <= s_axis_tdata;
             end
         end else begin : g_direct
             assign from_stream = 1'b1;
             assign beat = s_axis_tdata;
         end
     endgenerate
-    wire logic issue = advance && (!from_stream || s_axis_tvalid);
-    assign s_axis_tready = advance && from_stream;
+    wire logic issue = advance && loaded && (!from_stream || s_axis_tvalid);
+    assign s_axis_tready = advance && loaded && from_stream;
     wire logic sf_last = (32'(sf_reg) == SF - 1);
     wire logic nf_last = (32'(nf_reg) == NF - 1);
 
@@ -161,15 +178,69 @@ module snn_mvu #(
     // ------------------------------------------------------------ S1: registered operands
     ctrl_t c1_reg;
     logic [SIMD*EBITS-1:0] x1_reg;
-    logic [PE*SIMD*WBITS-1:0] w1_reg;
-    always_ff @(posedge clk) begin
-        if (rst) c1_reg <= '0;
-        else if (advance) c1_reg <= '{v: issue, first: sf_reg == '0, last: sf_last, nf: nf_reg};
-        if (advance && issue) begin
-            x1_reg <= beat;
-            w1_reg <= wmem[waddr_reg];
+    logic [WW-1:0] w1_reg;
+    wire ctrl_t c_issue = '{v: issue, first: sf_reg == '0, last: sf_last, nf: nf_reg};
+    wire logic [NFW-1:0] s1_next_nf;  // the neuron fold S1 takes on the next advance
+    generate
+        if (!LOAD) begin : g_wrom
+            // block RAM (or LUTRAM when shallow), initialised by the bitstream; one registered read
+            logic [WW-1:0] wmem [NF * SF];
+            initial $readmemh(WEIGHT_FILE, wmem);
+            assign loaded = 1'b1;
+            assign s_axis_w_tready = 1'b0;
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire logic unused_w = &{1'b0, s_axis_w_tdata, s_axis_w_tvalid};
+            /* verilator lint_on UNUSEDSIGNAL */
+            assign s1_next_nf = nf_reg;
+            always_ff @(posedge clk) begin
+                if (rst) c1_reg <= '0;
+                else if (advance) c1_reg <= c_issue;
+                if (advance && issue) begin
+                    x1_reg <= beat;
+                    w1_reg <= wmem[waddr_reg];
+                end
+            end
+        end else begin : g_wuram
+            // UltraRAM, written by the loader; read: S0 the memory's read register, S1 its output register
+            (* ram_style = "ultra" *) logic [WW-1:0] wmem [NF * SF];
+            logic [WAW-1:0] wr_addr_reg;
+            logic loaded_reg;
+            wire logic wr = s_axis_w_tvalid && !loaded_reg;
+            assign loaded = loaded_reg;
+            assign s_axis_w_tready = !loaded_reg;
+            always_ff @(posedge clk) begin
+                if (rst) begin
+                    wr_addr_reg <= '0;
+                    loaded_reg <= 1'b0;
+                end else if (wr) begin
+                    wr_addr_reg <= wr_addr_reg + 1'b1;
+                    if (32'(wr_addr_reg) == NF * SF - 1) loaded_reg <= 1'b1;
+                end
+            end
+            always_ff @(posedge clk) if (wr) wmem[wr_addr_reg] <= s_axis_w_tdata;  // no reset: URAM contents
+            ctrl_t c0_reg;
+            logic [SIMD*EBITS-1:0] x0_reg;
+            logic [WW-1:0] w0_reg;
+            assign s1_next_nf = c0_reg.nf;
+            always_ff @(posedge clk) begin
+                if (rst) begin
+                    c0_reg <= '0;
+                    c1_reg <= '0;
+                end else if (advance) begin
+                    c0_reg <= c_issue;
+                    c1_reg <= c0_reg;
+                end
+                if (advance && issue) begin
+                    x0_reg <= beat;
+                    w0_reg <= wmem[waddr_reg];
+                end
+                if (advance) begin
+                    x1_reg <= x0_reg;
+                    w1_reg <= w0_reg;
+                end
+            end
         end
-    end
+    endgenerate
 
     // ------------------------------------------------------------ P + tree: partial sums of one beat
     function automatic int tnodes(input int l);  // nodes at tree level l
@@ -232,7 +303,7 @@ module snn_mvu #(
     end
     wire ctrl_t cs = cp[SUM_LAT];
     // bias / threshold of cs's neuron fold, read one stage ahead (registered memory read)
-    wire logic [NFW-1:0] pre_nf = SUM_LAT > 0 ? cp[SUM_LAT > 0 ? SUM_LAT - 1 : 0].nf : nf_reg;
+    wire logic [NFW-1:0] pre_nf = SUM_LAT > 0 ? cp[SUM_LAT > 0 ? SUM_LAT - 1 : 0].nf : s1_next_nf;
     logic [PE*STATE_BITS-1:0] b_reg, th_reg;
     always_ff @(posedge clk) begin
         if (advance) begin
