@@ -43,6 +43,7 @@ MODES = RTL_MODES  #: the ``MODE`` of ``snn_mvu`` per matrix-vector mode
 class MVUBlock:
     parameters: dict  #: module parameters of snn_mvu
     sources: tuple  #: RTL files
+    load_words: tuple = ()  #: with ``weight_load``: the words to send on ``s_axis_w``, in order
 
 
 def _write_mem(path: Path, words: list[int], width: int) -> None:
@@ -54,37 +55,48 @@ def _pad(w: int) -> int:
     return (w + 7) // 8 * 8
 
 
-def write_mvu(name: str, p: MVUParams, arrays: MVUArrays, out_dir: Path) -> dict:
-    """Write the memory files of a checked block into ``out_dir``; return ``snn_mvu``'s parameters."""
-    nf, sf = p.MH // p.PE, p.MW // p.SIMD
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+def weight_words(p: MVUParams, arrays: MVUArrays) -> list[int]:
+    """The ``NF*SF`` weight words of a checked block in address order (``WEIGHT_FILE``'s lines, or the words the
+    weight loader writes): word ``nf*SF + sf``, element ``p*SIMD + s`` = ``W[sf*SIMD + s][nf*PE + p]``."""
     words = []
-    for f in range(nf):
-        for s in range(sf):
+    for f in range(p.MH // p.PE):
+        for s in range(p.MW // p.SIMD):
             block = arrays.weight[s * p.SIMD:(s + 1) * p.SIMD, f * p.PE:(f + 1) * p.PE]  # (SIMD, PE)
             words += pack_beats(block.T.reshape(-1), p.WBITS, p.PE * p.SIMD, signed=True)
+    return words
+
+
+def write_mvu(name: str, p: MVUParams, arrays: MVUArrays, out_dir: Path, weight_load: bool = False) -> dict:
+    """Write the memory files of a checked block into ``out_dir``; return ``snn_mvu``'s parameters. With
+    ``weight_load`` the weights are in UltraRAM, written at run time (``WEIGHT_LOAD 1``): no weight file."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     files = {"WEIGHT_FILE": out_dir / f"{name}_w.mem", "BIAS_FILE": out_dir / f"{name}_b.mem",
              "THETA_FILE": out_dir / f"{name}_t.mem"}
-    _write_mem(files["WEIGHT_FILE"], words, p.PE * p.SIMD * p.WBITS)
+    if weight_load:
+        del files["WEIGHT_FILE"]
+    else:
+        _write_mem(files["WEIGHT_FILE"], weight_words(p, arrays), p.PE * p.SIMD * p.WBITS)
     _write_mem(files["BIAS_FILE"], pack_beats(arrays.bias, p.STATE_BITS, p.PE, signed=True), p.PE * p.STATE_BITS)
     th = arrays.theta if arrays.theta is not None else np.zeros(p.MH, np.int64)
     _write_mem(files["THETA_FILE"], pack_beats(th, p.STATE_BITS, p.PE, signed=True), p.PE * p.STATE_BITS)
     return dict(MODE=MODES[p.mode], MW=p.MW, MH=p.MH, SIMD=p.SIMD, PE=p.PE, T=p.T, IN_BITS=p.IBITS, WBITS=p.WBITS,
                 ACC_BITS=p.ACC_BITS, STATE_BITS=p.STATE_BITS, LEAK_SHIFT=p.LEAK_SHIFT, EMIT_LABEL=p.EMIT_LABEL,
-                LABEL_BITS=p.LABEL_BITS, **{k: f'"{v}"' for k, v in files.items()})
+                LABEL_BITS=p.LABEL_BITS, WEIGHT_LOAD=int(weight_load), **{k: f'"{v}"' for k, v in files.items()})
 
 
 def mvu_block(name: str, mode: str, weight: np.ndarray, bias: np.ndarray, theta: np.ndarray | None, *,
               simd: int, pe: int, T: int, acc_bits: int, state_bits: int, leak_shift: int = 0,
-              in_bits: int = 8, wbits: int = 4, out_dir: Path) -> MVUBlock:
-    """Check one ``snn_mvu`` instance (``BlockParamError`` naming ``name``) and write its memory files."""
+              in_bits: int = 8, wbits: int = 4, out_dir: Path, weight_load: bool = False) -> MVUBlock:
+    """Check one ``snn_mvu`` instance (``BlockParamError`` naming ``name``) and write its memory files
+    (``weight_load``: weights in UltraRAM, loaded through ``s_axis_w``; ``load_words`` are what to send)."""
     if mode not in {m.value for m in MvuMode}:
         raise BlockParamError(name, [f"mode must be one of {sorted(MODES)}, not {mode!r}"])
     p = MVUParams(mode=MvuMode(mode), MW=int(np.shape(weight)[0]), MH=int(np.shape(weight)[1]), SIMD=simd, PE=pe,
                   T=T, WBITS=wbits, ACC_BITS=acc_bits, STATE_BITS=state_bits, IBITS=in_bits, LEAK_SHIFT=leak_shift)
     p, arrays = check_mvu_arrays(name, p, weight, bias, theta if p.mode.is_lif else None, backend="rtl")
-    return MVUBlock(write_mvu(name, p, arrays, out_dir), (RTL_DIR / "snn_mvu.sv",))
+    words = tuple(weight_words(p, arrays)) if weight_load else ()
+    return MVUBlock(write_mvu(name, p, arrays, out_dir, weight_load), (RTL_DIR / "snn_mvu.sv",), words)
 
 
 def pool_parameters(p: PoolParams) -> dict:

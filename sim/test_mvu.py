@@ -53,14 +53,16 @@ def make_case(rng, mode, mw, mh, T, leak, wbits=4, worst=False, vectors=6):
     return w, x, bias, theta, signed_bits(acc), signed_bits(state)
 
 
-def run_case(tmp_path, mode, mw, mh, simd, pe, T, leak, idle=0.0, bp=0.0, worst=False):
+def run_case(tmp_path, mode, mw, mh, simd, pe, T, leak, idle=0.0, bp=0.0, worst=False, weight_load=False):
     rng = np.random.default_rng(mw * 31 + mh * 7 + T)
     w, x, bias, theta, acc_bits, state_bits = make_case(rng, mode, mw, mh, T, leak, worst=worst)
     blk = mvu_block("dut", mode, w, bias, theta if mode in ("lif", "input_lif") else None, simd=simd, pe=pe, T=T,
-                    acc_bits=acc_bits, state_bits=state_bits, leak_shift=leak, out_dir=tmp_path)
+                    acc_bits=acc_bits, state_bits=state_bits, leak_shift=leak, out_dir=tmp_path,
+                    weight_load=weight_load)
+    load = {"load_words": np.array(blk.load_words, dtype=object).astype(str)} if weight_load else {}
     run_cocotb("snn_mvu", list(blk.sources), "tb_mvu", blk.parameters,
                vectors=dict(mode=mode, T=T, simd=simd, pe=pe, in_bits=8, state_bits=state_bits, weight=w,
-                            bias=bias, theta=theta, leak_shift=leak, x=x, idle=idle, backpressure=bp),
+                            bias=bias, theta=theta, leak_shift=leak, x=x, idle=idle, backpressure=bp, **load),
                work=tmp_path)
 
 
@@ -72,6 +74,15 @@ def test_mvu_rtl(tmp_path, mode, mw, mh, simd, pe, T, leak):
 @pytest.mark.parametrize("mode,mw,mh,simd,pe,T,leak", STALLED)
 def test_mvu_rtl_with_idle_and_backpressure(tmp_path, mode, mw, mh, simd, pe, T, leak):
     run_case(tmp_path, mode, mw, mh, simd, pe, T, leak, idle=0.3, bp=0.4)
+
+
+#: UltraRAM weights (WEIGHT_LOAD 1), loaded through s_axis_w with gaps, LIF, image input, scores, and one word (SF = NF = 1)
+URAM = [CASES[0], CASES[7], CASES[12], ("lif", 9, 4, 9, 4, 5, 0)]
+
+
+@pytest.mark.parametrize("mode,mw,mh,simd,pe,T,leak", URAM)
+def test_mvu_rtl_weights_in_uram_loaded_with_stalls(tmp_path, mode, mw, mh, simd, pe, T, leak):
+    run_case(tmp_path, mode, mw, mh, simd, pe, T, leak, idle=0.3, bp=0.4, weight_load=True)
 
 
 @pytest.mark.parametrize("mode,mw,simd,T", [("lif", 9, 3, 8), ("lif", 16, 1, 16), ("input_lif", 9, 3, 8),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 
 import cocotb
+from cocotb.triggers import RisingEdge
+from cocotbext.axi import AxiStreamBus, AxiStreamFrame, AxiStreamSource
 
-from axis_tb import StreamTB
+from axis_tb import StreamTB, random_pause
 from dietsnn.ref.mvu import mvu_layer
 from dietsnn.ref.streams import pack_beats
 
@@ -19,6 +21,25 @@ class TB(StreamTB):
         self.T, self.simd, self.pe = int(v["T"]), int(v["simd"]), int(v["pe"])
         self.ebits = int(v["in_bits"]) if self.mode == "input_lif" else self.T
         self.state_bits = int(v["state_bits"])
+        # WEIGHT_LOAD 1: the weights arrive on s_axis_w after every reset (with the vectors' idle gaps)
+        self.load_words = [int(w) for w in v["load_words"]] if "load_words" in v else []
+        self.loader = None
+        if self.load_words:
+            self.loader = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis_w"), self.clk, self.rst,
+                                          byte_lanes=1, reset_active_level=True)
+            idle = float(v["idle"]) if "idle" in v else 0.0
+            self.loader.set_pause_generator(random_pause(idle, 3) if idle else None)
+
+    async def load_weights(self):
+        for w in self.load_words:
+            await self.loader.send(AxiStreamFrame([w]))
+        await self.loader.wait()
+
+    async def reset(self, cycles: int = 4, load: bool = True):
+        """Reset; a unit with loaded weights (WEIGHT_LOAD 1) gets them again, as the driver does."""
+        await super().reset(cycles)
+        if self.loader is not None and load:
+            await self.load_weights()
 
     def beats(self, x):
         return pack_beats(x.reshape(-1), self.ebits, self.simd)
@@ -80,3 +101,33 @@ async def reset_mid_vector_then_clean_run(dut):
     first = tb.beats(x[:1])
     await tb.abort_mid_stream(first[: max(1, len(first) // 2)], settle=3)
     await check_stream(tb, x[:2])
+
+
+@cocotb.test()
+async def input_refused_until_weights_loaded(dut):
+    """WEIGHT_LOAD 1: s_axis_tready stays low while a beat waits and the weights are not all written (also with
+    one word missing); after the last word the vectors come out right."""
+    tb = TB(dut)
+    if tb.loader is None:
+        return
+    await tb.reset(load=False)
+    first = tb.beats(tb.v["x"][:1])[0]
+    send = cocotb.start_soon(tb.send_beats([first]))
+    for w in tb.load_words[:-1]:
+        await tb.loader.send(AxiStreamFrame([w]))
+    await tb.loader.wait()
+    for _ in range(20):
+        await RisingEdge(tb.clk)
+        assert int(dut.s_axis_tready.value) == 0, "input accepted before the weights were loaded"
+        assert int(dut.s_axis_w_tready.value) == 1, "loader refused a weight word before the last one"
+    await tb.loader.send(AxiStreamFrame([tb.load_words[-1]]))
+    await tb.loader.wait()
+    await RisingEdge(tb.clk)
+    assert int(dut.s_axis_w_tready.value) == 0, "loader still takes words after all NF*SF were written"
+    await send
+    x = tb.v["x"]
+    expected = tb.model(x)
+    rest = cocotb.start_soon(tb.send_beats(tb.beats(x)[1:]))
+    got = await tb.recv_beats(len(expected))
+    await rest
+    assert got == list(expected), "outputs after the load differ from the reference"
