@@ -152,6 +152,9 @@ class Stitched(_Artifact):
     waivers: str  #: Verilator waiver file of FINN's sources, in ``BUILD/rtl``
     nodes: tuple[tuple[str, str], ...]  #: ``(name, op_type)`` of every node, in chain order
     stream: StreamFormat  #: element formats of the input and output streams
+    #: weights in UltraRAM: the load transfer the driver sends after every reset (``hw.weight_load``): ``file``,
+    #: ``bytes``, ``beats``, ``beat_bits``, ``sha256``, ``layers``; None when every weight is in the bitstream
+    weight_load: dict | None = None
 
     @property
     def network_id(self) -> int:
@@ -170,13 +173,27 @@ class Stitched(_Artifact):
         return cls(top=f.get("top", "str"), accel_module=accel.get("module", "str"), accel_parameters=params,
                    sources=tuple(f.get("sources", "str_list")), mem_files=tuple(f.get("mem_files", "str_list")),
                    in_width=f.get("in_width", "int"), out_width=f.get("out_width", "int"),
-                   waivers=f.get("waivers", "str"), nodes=nodes, stream=stream)
+                   waivers=f.get("waivers", "str"), nodes=nodes, stream=stream,
+                   weight_load=_weight_load(f) if f.data.get("weight_load") is not None else None)
 
     def to_dict(self) -> dict:
         return {"top": self.top, "accel": {"module": self.accel_module, "parameters": dict(self.accel_parameters)},
                 "sources": list(self.sources), "mem_files": list(self.mem_files), "in_width": self.in_width,
                 "out_width": self.out_width, "waivers": self.waivers,
-                "nodes": [{"name": n, "op_type": t} for n, t in self.nodes], **self.stream.to_dict()}
+                "nodes": [{"name": n, "op_type": t} for n, t in self.nodes], **self.stream.to_dict(),
+                **({"weight_load": dict(self.weight_load)} if self.weight_load else {})}
+
+
+def _weight_load(f: _Fields) -> dict:
+    """stitched.json's ``weight_load``, every field checked."""
+    w = f.sub("weight_load")
+    rec = {"file": w.get("file", "str"), **{k: w.get(k, "int") for k in ("bytes", "beats", "beat_bits")},
+           "sha256": w.get("sha256", "str"),
+           "layers": [{"node": l.get("node", "str"), "words": l.get("words", "int"),
+                       "word_bits": l.get("word_bits", "int")} for l in w.items("layers")]}
+    if rec["bytes"] < 1 or rec["beats"] < 1 or rec["bytes"] % rec["beats"]:
+        w._fail("bytes", f"expected a positive whole number of beats, got {rec['bytes']} bytes in {rec['beats']}")
+    return rec
 
 
 # ------------------------------------------------------------------ report.json

@@ -94,9 +94,28 @@ class Harness:
         (``harness.json``, written by ``sim/harness.py``), else ``DEFAULT_MAX_STALL``."""
         return int(self.info.get("max_stall", DEFAULT_MAX_STALL))
 
+    def weights(self) -> np.ndarray | None:
+        """The weight-load transfer of a design with weights in UltraRAM (``weights.bin`` beside the harness,
+        checked against ``harness.json``), else None. Whoever runs the model from reset sends it first."""
+        rec = self.info.get("weights")
+        if not rec:
+            return None
+        path = self.folder / rec["file"]
+        if not path.is_file():
+            raise TransportError(f"{path}: missing; the design keeps weights in UltraRAM and needs its load "
+                                 "stream (rebuild the harness with `dietsnn deploy BUILD`)")
+        data = np.fromfile(path, dtype=np.uint8)
+        if data.size != int(rec["bytes"]):
+            raise TransportError(f"{path}: {data.size} bytes, harness.json expects {rec['bytes']}")
+        return data
+
     def run(self, data: np.ndarray, batch: int | None = None, idle: float = 0.0, backpressure: float = 0.0,
-            seed: int = 1, taps: bool = False, max_stall: int | None = None) -> HarnessRun:
+            seed: int = 1, taps: bool = False, max_stall: int | None = None,
+            preload: np.ndarray | None = None) -> HarnessRun:
         """Stream ``data`` (whole frames of input bytes) through the model, TLAST after every ``batch`` frames.
+
+        ``preload``: bytes sent after the reset and before the frames, as one transfer ending with TLAST (the
+        weight load, ``weights()``; a design with weights in UltraRAM computes nothing without it).
 
         ``max_stall``: cycles without progress before the run fails (default ``self.max_stall``); the
         input gaps (``idle``) and output backpressure stretch the stalls, so the limit grows with them.
@@ -125,6 +144,9 @@ class Harness:
                    "--max-stall", str(max_stall)]
             if taps:
                 cmd += ["--taps", str(tmp / "taps.bin")]
+            if preload is not None:
+                np.ascontiguousarray(preload, dtype=np.uint8).reshape(-1).tofile(tmp / "preload.bin")
+                cmd += ["--preload", str(tmp / "preload.bin")]
             res = subprocess.run(cmd, capture_output=True, text=True)
             if res.returncode == 4:
                 raise TransportError(f"simulated accelerator ({self.exe}) stalled: {res.stderr.strip()} (the limit "

@@ -114,11 +114,12 @@ def pool_block(name: str, *, T: int, C: int, pe: int, H: int, W: int, kernel: tu
 
 
 def render_wrapper(top: str, layer: str, op_type: str, core: str, parameters: dict, in_width: int,
-                   out_width: int) -> str:
-    """The per-layer wrapper with FINN's port names, from ``templates/rtl/layer_wrapper.sv.j2``."""
+                   out_width: int, load: dict | None = None) -> str:
+    """The per-layer wrapper with FINN's port names, from ``templates/rtl/layer_wrapper.sv.j2``; ``load``
+    (``lw``, ``ww``, ``words``): the unit's weights are in UltraRAM, written from the load chain."""
     return render("rtl/layer_wrapper.sv.j2", top=top, layer=layer, op_type=op_type, core=core,
                   parameters=list(parameters.items()), in_width=in_width, in_pad=_pad(in_width),
-                  out_width=out_width, out_pad=_pad(out_width))
+                  out_width=out_width, out_pad=_pad(out_width), load=load, has_wport=core == "snn_mvu")
 
 
 # ------------------------------------------------------------------ FINN nodes (the _rtl backends)
@@ -156,6 +157,7 @@ def generate_node(inst, model, out: Path) -> None:
     if "variant" in inst.get_nodeattr_types() and inst.get_nodeattr("variant") == "const":
         return generate_const_node(inst, model, out)
     p = inst.block_params()
+    load, cores = None, []
     if isinstance(p, PoolParams):
         core, params, mems = "snn_spike_pool", pool_parameters(p.check(who, "rtl")), []
     else:
@@ -163,19 +165,41 @@ def generate_node(inst, model, out: Path) -> None:
             return model.get_initializer(node.input[i]) if i < len(node.input) else None
 
         p, arrays = check_mvu_arrays(who, p, init(1), init(2), init(3), backend="rtl")
-        core, params = "snn_mvu", write_mvu(node.name, p, arrays, out)
+        load = weight_load(inst)
+        core, params = "snn_mvu", write_mvu(node.name, p, arrays, out, weight_load=load is not None)
         mems = []
         for key in ("WEIGHT_FILE", "BIAS_FILE", "THETA_FILE"):
-            mems.append(Path(params[key].strip('"')).name)
-            params[key] = f'"{mems[-1]}"'  # found next to the sources by simulators and Vivado
+            if key in params:
+                mems.append(Path(params[key].strip('"')).name)
+                params[key] = f'"{mems[-1]}"'  # found next to the sources by simulators and Vivado
+        if load is not None:
+            cores.append(LOADER)
     top = inst.get_verilog_top_module_name()
     (out / f"{top}.sv").write_text(render_wrapper(top, node.name, node.op_type, core, params,
-                                                  inst.get_instream_width(), inst.get_outstream_width()))
-    shutil.copy2(RTL_DIR / f"{core}.sv", out / f"{core}.sv")
+                                                  inst.get_instream_width(), inst.get_outstream_width(), load))
+    for c in [core, *cores]:
+        shutil.copy2(RTL_DIR / f"{c}.sv", out / f"{c}.sv")
     inst.set_nodeattr("gen_top_module", top)
     inst.set_nodeattr("ipgen_path", str(out))
     inst.set_nodeattr("ip_path", str(out))
-    (out / RTL_FILES).write_text("\n".join([f"{core}.sv", f"{top}.sv", *mems]) + "\n")
+    (out / RTL_FILES).write_text("\n".join([f"{core}.sv", *(f"{c}.sv" for c in cores), f"{top}.sv", *mems]) + "\n")
+
+
+LOADER = "snn_wload"  #: the load-chain link of a unit with weights in UltraRAM (``hw/rtl/snn_wload.sv``)
+
+
+def weight_load(inst) -> dict | None:
+    """``{lw, ww, words}`` of a matrix unit whose weights are in UltraRAM (``ram_style`` "ultra"), else None.
+    ``lw`` is the load stream's beat width (``loadWidth``, set by ``hw.stitch``)."""
+    if inst.get_nodeattr("ram_style") != "ultra":
+        return None
+    lw = int(inst.get_nodeattr("loadWidth"))
+    if lw < 1:
+        raise BlockParamError(f"node {inst.onnx_node.name}", [
+            "its weights are in UltraRAM (ram_style 'ultra') but loadWidth is not set: the load chain's beat "
+            "width comes from `dietsnn stitch` (hw.stitch), which generates the layers"])
+    depth, width = inst.weight_memory()
+    return {"lw": lw, "ww": width, "words": depth}
 
 
 def node_files(out: Path, abspath: bool = False) -> list[str]:
@@ -192,6 +216,7 @@ def ipi_commands(files: list[str], top: str, instance: str) -> list[str]:
     return cmd
 
 
-__all__ = ["RTL_DIR", "RTL_FILES", "MODES", "BlockParamError", "MVUBlock", "write_mvu", "mvu_block",
+__all__ = ["RTL_DIR", "RTL_FILES", "MODES", "BlockParamError", "MVUBlock", "write_mvu", "weight_words", "mvu_block",
+           "weight_load", "LOADER",
            "pool_parameters", "pool_block", "render_wrapper", "generate_node", "generate_const_node", "node_files",
            "ipi_commands"]

@@ -24,6 +24,7 @@ from dietsnn.netfile import network_id
 
 from . import finn_ops  # noqa: F401  (registers the project's ops into FINN's domains)
 from .templating import render
+from .weight_load import load_links, write_load_stream
 
 TOP = "dietsnn_top"
 ACCEL = "dietsnn_accel"  #: the deployable top: TOP with DMA framing (TLAST), see hw/rtl/dietsnn_accel.sv
@@ -81,6 +82,11 @@ def stitch(model: ModelWrapper, build: str | Path, part: str, clk_ns: float) -> 
     for d in (rtl_dir, ip_dir):
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
+    in_width = _pad(getCustomOp(model.graph.node[0]).get_instream_width())
+    for node in model.graph.node:  # units with weights in UltraRAM take them in beats of the chain's input
+        inst = getCustomOp(node)
+        if "loadWidth" in inst.get_nodeattr_types() and inst.get_nodeattr("ram_style") == "ultra":
+            inst.set_nodeattr("loadWidth", in_width)
     for node in model.graph.node:  # PrepareIP's job, into folders of the build (it skips existing folders)
         d = ip_dir / node.name
         d.mkdir()
@@ -105,21 +111,24 @@ def stitch(model: ModelWrapper, build: str | Path, part: str, clk_ns: float) -> 
             p.write_text(f"// dietsnn: patched copy: {_why}\n" + p.read_text().replace(old, new))
     nodes, edges = [], []
     insts = [getCustomOp(n) for n in model.graph.node]
+    links = load_links(model)
+    link_of = {l.node: i for i, l in enumerate(links)}
     for i, (node, inst) in enumerate(zip(model.graph.node, insts)):
-        src = "s_axis_0" if i == 0 else f"e{i - 1}"
+        src = ("d0" if links else "s_axis_0") if i == 0 else f"e{i - 1}"
         dst = "m_axis_0" if i == len(insts) - 1 else f"e{i}"
         if i < len(insts) - 1:
             edges.append({"name": dst, "width": _pad(inst.get_outstream_width())})
         nodes.append({"name": node.name, "op_type": node.op_type, "module": inst.get_nodeattr("gen_top_module"),
-                      "src": src, "dst": dst, "extra": _extra_ports(node)})
-    in_width = _pad(insts[0].get_instream_width())
+                      "src": src, "dst": dst, "extra": _extra_ports(node), "link": link_of.get(node.name)})
     out_width = _pad(insts[-1].get_outstream_width())
+    beats = sum(l.beats(in_width) for l in links)
+    load = {"links": links, "beats": beats, "count_bits": max(1, beats.bit_length())} if links else None
     idt, odt = insts[0].get_input_datatype(), insts[-1].get_output_datatype()
     stream = {"in_bits": idt.bitwidth(), "in_elems": insts[0].get_instream_width() // idt.bitwidth(),
               "out_bits": odt.bitwidth(), "out_elems": insts[-1].get_outstream_width() // odt.bitwidth(),
               "out_signed": bool(odt.signed()), "out_per_frame": int(insts[-1].get_number_output_values())}
     text = render("rtl/dataflow_top.sv.j2", top=TOP, nodes=nodes, edges=edges, in_width=in_width,
-                  out_width=out_width)
+                  out_width=out_width, load=load)
     (rtl_dir / f"{TOP}.sv").write_text(text.rstrip("\n") + "\n")
     shutil.copy2(RTL / f"{ACCEL}.sv", rtl_dir / f"{ACCEL}.sv")
     # packages first (swg_pkg), then everything else, the tops last
@@ -140,8 +149,10 @@ def stitch(model: ModelWrapper, build: str | Path, part: str, clk_ns: float) -> 
     parameters = {"IN_WIDTH": in_width, "OUT_WIDTH": out_width, "AXIS_IN_WIDTH": axis_width(in_width),
                   "AXIS_OUT_WIDTH": axis_width(out_width), "IN_BEATS": in_beats, "OUT_BEATS": stream["out_per_frame"],
                   "BATCHES": 8, "NETWORK_ID": network_id(build / "network.snn.npz")}
+    record = write_load_stream(model, links, in_width, parameters["AXIS_IN_WIDTH"], build) if links else None
     Stitched(top=TOP, accel_module=ACCEL, accel_parameters=parameters, sources=tuple(order), mem_files=tuple(mems),
              in_width=in_width, out_width=out_width, waivers="finn_waivers.vlt",
-             nodes=tuple((n["name"], n["op_type"]) for n in nodes), stream=StreamFormat(**stream)).save(build)
+             nodes=tuple((n["name"], n["op_type"]) for n in nodes), stream=StreamFormat(**stream),
+             weight_load=record).save(build)
     model.save(str(build / "dataflow_ip.onnx"))
     return design

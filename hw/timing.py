@@ -132,15 +132,18 @@ def _finn(node, src: Path, st_sources: list[str], work: Path, timeout: int, done
     order = [n for n in st_sources if n in names] + [n for n in names if n not in st_sources]
     in_w, out_w = _pad(inst.get_instream_width()), _pad(inst.get_outstream_width())
     extra = _extra_ports(node)
+    if "ram_style" in inst.get_nodeattr_types() and inst.get_nodeattr("ram_style") == "ultra":
+        extra = extra + [".wl_V_TDATA('0)", ".wl_V_TVALID(1'b0)", ".wl_V_TREADY()", ".wlo_V_TDATA()",
+                         ".wlo_V_TVALID()", ".wlo_V_TREADY(1'b0)"]  # its weight-load chain stays idle
     key = hashlib.sha256(repr((node.op_type, in_w, out_w, extra, [
         re.sub(rf"\b{re.escape(module)}\b", "@", (src / n).read_text()) for n in order])).encode()).hexdigest()
     if key in done:
         return {**done[key], "name": node.name, "method": f"same sources as {done[key]['name']}", "seconds": 0.0}
     harness_top = f"ns_{node.name}"
     text = render(
-        "rtl/dataflow_top.sv.j2", top=harness_top, edges=[], in_width=in_w, out_width=out_w,
+        "rtl/dataflow_top.sv.j2", top=harness_top, edges=[], in_width=in_w, out_width=out_w, load=None,
         nodes=[{"name": node.name, "op_type": node.op_type, "module": module, "src": "s_axis_0", "dst": "m_axis_0",
-                "extra": extra}])
+                "extra": extra, "link": None}])
     harness = work / "harness" / f"{harness_top}.sv"
     harness.parent.mkdir(parents=True, exist_ok=True)
     harness.write_text(text)

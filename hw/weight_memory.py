@@ -52,9 +52,9 @@ def _units(model) -> list:
     return out
 
 
-def _total(model, what: str) -> int:
+def _total(model, what: str, part: str) -> int:
     est = {"BRAM_18K": "bram_estimation", "URAM": "uram_estimation"}[what]
-    return sum(int(getattr(getCustomOp(n), est)()) for n in model.graph.node)
+    return sum(int(getattr(getCustomOp(n), est)(part)) for n in model.graph.node)
 
 
 def budget(board: Board, resource: str) -> int:
@@ -79,8 +79,8 @@ def place_weights(model, board: Board, weights_in: str, impl: str) -> dict:
     if weights_in == "uram":
         moved, why = units, "--weights-in uram"
     elif weights_in == "auto":
-        bram, cap = _total(model, "BRAM_18K"), budget(board, "BRAM_18K")
-        uram, ucap = _total(model, "URAM"), budget(board, "URAM")
+        bram, cap = _total(model, "BRAM_18K", board.part), budget(board, "BRAM_18K")
+        uram, ucap = _total(model, "URAM", board.part), budget(board, "URAM")
         why = f"block RAM estimate {bram} within the budget of {cap} BRAM18 (80% of {board.part})"
         for inst in sorted(units, key=lambda i: -i.bram_estimation()):
             if bram <= cap:

@@ -198,7 +198,7 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
             "taps": [asdict(t) for t in tap_list], "exe": EXE,
             "network": {"digest": net.digest(), "T": net.T, "input_shape": list(net.input_shape),
                         "input_bits": net.input_bits, "classes": net.num_classes},
-            "latency_cycles": latency, "max_stall": max_stall,
+            "latency_cycles": latency, "max_stall": max_stall, "weights": meta.weight_load,
             "build_options": json.loads(json.dumps(asdict(options)))}  # as harness.json reads back
     info_path = out / "harness.json"
     if (out / EXE).is_file() and info_path.is_file():
@@ -207,6 +207,7 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
         except json.JSONDecodeError:
             old = {}
         if old.get("key") == key:
+            _copy_weights(build, out, meta)
             if old != info:
                 atomic_write_text(info_path, json.dumps(info, indent=2))
             return out
@@ -217,6 +218,7 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
     (gen / "taps.vlt").write_text(vlt)
     for m in meta.mem_files:
         shutil.copy2(rtl / m, out / m)
+    _copy_weights(build, out, meta)
     defines = [f"-D{k}={params[k]}" for k in ("AXIS_IN_WIDTH", "AXIS_OUT_WIDTH", "IN_BEATS", "OUT_BEATS")]
     cmd = ["verilator", "--cc", "--exe", "--build", *verilator_options, "--top-module", top,
            "--Mdir", str(out / "obj"), "-o", str((out / EXE).resolve()),
@@ -234,6 +236,16 @@ def build_harness(build: str | Path, out: str | Path | None = None, taps: bool =
     shutil.rmtree(out / "obj", ignore_errors=True)  # the executable is all that is needed
     atomic_write_text(info_path, json.dumps(info, indent=2))
     return out
+
+
+def _copy_weights(build: Path, out: Path, meta: Stitched) -> None:
+    """The weight-load stream (``weights.bin``) beside the harness, for runs from reset (``Harness.weights``)."""
+    if meta.weight_load:
+        src = build / meta.weight_load["file"]
+        if not src.is_file():
+            raise FileNotFoundError(f"{src}: missing; stitched.json lists it as the weight load of the UltraRAM "
+                                    f"layers (run `dietsnn stitch {build}` again)")
+        shutil.copy2(src, out / src.name)
 
 
 def _checked(harness, images: np.ndarray):
@@ -261,7 +273,7 @@ def run_images(harness, images: np.ndarray, batch: int = 100, **options):
 
     h, images = _checked(harness, images)
     p, s = h.info["parameters"], h.info["stream"]
-    run = h.run(pack_images(images, s, p), batch=batch, **options)
+    run = h.run(pack_images(images, s, p), batch=batch, preload=h.weights(), **options)
     return unpack_outputs(run.output.reshape(len(images), -1), s, p), run
 
 
@@ -296,6 +308,6 @@ def run_images_parallel(harness, images: np.ndarray, batch: int = 100, jobs: int
     jobs = default_jobs() if jobs is None else jobs
     ranges = split_frames(len(images), jobs, chunk)
     data = pack_images(images, s, p)
-    runs = h.run_parts([data[a:b] for a, b in ranges], jobs=jobs, batch=batch, **options)
+    runs = h.run_parts([data[a:b] for a, b in ranges], jobs=jobs, batch=batch, preload=h.weights(), **options)
     values = np.concatenate([r.output.reshape(b - a, -1) for (a, b), r in zip(ranges, runs)])
     return unpack_outputs(values, s, p), [(a, b, r) for (a, b), r in zip(ranges, runs)]

@@ -12,6 +12,10 @@
 //   in progress. Batch lengths wait in a small queue (BATCHES deep); when it is
 //   full a TLAST beat is not accepted (TREADY low) until a batch has left, so
 //   nothing is dropped.
+// * Weights in UltraRAM (dietsnn_top's weights_loaded low): after every reset the
+//   first input beats are the weight-load stream (the driver's weights.bin, one
+//   transfer ending with TLAST); they are neither counted as frame beats nor
+//   answered, and their TLAST closes no batch.
 // * NETWORK_ID identifies the network whose parameters are built in (the first
 //   32 bits of the SHA-256 of its .snn.npz); it is not used in the logic, the
 //   hardware handoff file (.hwh) lists it so a driver can check it.
@@ -43,7 +47,7 @@ module dietsnn_accel #(
     localparam int unsigned QW = $clog2(BATCHES);
 
     wire logic [OUT_WIDTH-1:0] core_tdata;
-    wire logic core_in_ready, core_out_valid;
+    wire logic core_in_ready, core_out_valid, core_loaded;
     logic [31:0] in_beat, in_frames;
     logic [31:0] queue [BATCHES];  // frames per batch, in order
     logic [QW:0] wr, rd;  // one extra bit tells full from empty
@@ -53,18 +57,19 @@ module dietsnn_accel #(
     dietsnn_top core (
         .ap_clk(ap_clk), .ap_rst_n(ap_rst_n),
         .s_axis_0_tdata(s_axis_0_tdata[IN_WIDTH-1:0]),
-        .s_axis_0_tvalid(s_axis_0_tvalid && !(s_axis_0_tlast && full)),
+        .s_axis_0_tvalid(s_axis_0_tvalid && !(core_loaded && s_axis_0_tlast && full)),
         .s_axis_0_tready(core_in_ready),
         .m_axis_0_tdata(core_tdata),
         .m_axis_0_tvalid(core_out_valid),
-        .m_axis_0_tready(m_axis_0_tready)
+        .m_axis_0_tready(m_axis_0_tready),
+        .weights_loaded(core_loaded)
     );
 
     // ---- input side: beats of the frame in progress, whole frames of the batch in progress
-    wire logic in_fire = s_axis_0_tvalid && s_axis_0_tready;
+    wire logic in_fire = s_axis_0_tvalid && s_axis_0_tready && core_loaded;  // a frame beat (not a weight)
     wire logic in_frame_end = in_beat == IN_BEATS - 1;
 
-    assign s_axis_0_tready = core_in_ready && !(s_axis_0_tlast && full);
+    assign s_axis_0_tready = core_in_ready && !(core_loaded && s_axis_0_tlast && full);
 
     always_ff @(posedge ap_clk) begin
         if (!ap_rst_n) begin

@@ -11,9 +11,15 @@
 // usage: dietsnn_sim --in IN.bin --out OUT.bin --frames N [--batch B]
 //                    [--idle P] [--backpressure P] [--seed S] [--stats S.json]
 //                    [--taps TAPS.bin] [--mem-dir DIR] [--max-stall CYCLES]
+//                    [--preload WEIGHTS.bin]
 //        dietsnn_sim --in IN.bin --out OUT.bin --transfers LIST.txt [--idle P] [--backpressure P]
 //                    [--seed S] [--stats S.json] [--taps TAPS.bin] [--mem-dir DIR] [--max-stall CYCLES]
 // exit status: 0 ok, 1 usage or file error, 3 protocol error (TLAST), 4 stall
+//
+// --preload (frame mode): after the reset and before the frames, stream WEIGHTS.bin (whole beats) as one
+// transfer with TLAST on its last beat, with the same input gaps: the weight load of a design whose
+// weights are in UltraRAM (the driver's weights.bin). Nothing may come out meanwhile. The frames' cycle
+// counts start after it ("load_cycles" in the stats).
 //
 // Transfer mode (--transfers, for the DMA model of dietsnn/sim_dma.py): the accelerator keeps its state
 // across a sequence of DMA transfers, one per line of LIST: "RESET IN_BYTES IN_TLAST OUT_CAPACITY".
@@ -176,7 +182,7 @@ static int run_transfers(Vdietsnn_accel* top, std::vector<Tap>& taps, const std:
 }
 
 int main(int argc, char** argv) {
-    std::string in_path, out_path, stats_path, taps_path, mem_dir, transfers_path;
+    std::string in_path, out_path, stats_path, taps_path, mem_dir, transfers_path, preload_path;
     long frames = -1, batch = 0, max_stall = 2000000;
     double p_idle = 0.0, p_bp = 0.0;
     unsigned seed = 1;
@@ -198,6 +204,7 @@ int main(int argc, char** argv) {
         else if (a == "--mem-dir") mem_dir = val();
         else if (a == "--max-stall") max_stall = std::atol(val().c_str());
         else if (a == "--transfers") transfers_path = val();
+        else if (a == "--preload") preload_path = val();
         else die(1, ("unknown argument " + a).c_str());
     }
     if (!transfers_path.empty()) {
@@ -312,6 +319,46 @@ int main(int argc, char** argv) {
     }
     top->ap_rst_n = 1;
 
+    uint64_t load_cycles = 0;
+    if (!preload_path.empty()) {  // the weight load: one transfer with TLAST, before any frame
+        std::vector<uint8_t> pre;
+        FILE* pf = std::fopen(preload_path.c_str(), "rb");
+        if (!pf) die(1, ("cannot read " + preload_path).c_str());
+        for (int c; (c = std::fgetc(pf)) != EOF;) pre.push_back(static_cast<uint8_t>(c));
+        std::fclose(pf);
+        if (pre.empty() || pre.size() % static_cast<std::size_t>(in_beat_bytes))
+            die(1, (preload_path + ": not a positive whole number of input beats").c_str());
+        const long beats = static_cast<long>(pre.size()) / in_beat_bytes;
+        long pb = 0;
+        bool pres = false;
+        uint64_t progress = 0;
+        while (pb < beats) {
+            if (!pres && !(p_idle > 0 && uni(rng) < p_idle)) pres = true;
+            top->s_axis_0_tvalid = pres;
+            if (pres) {
+                set_bytes(top->s_axis_0_tdata, &pre[static_cast<std::size_t>(pb) * in_beat_bytes], in_beat_bytes);
+                top->s_axis_0_tlast = pb == beats - 1;
+            }
+            top->m_axis_0_tready = 1;
+            top->ap_clk = 0;
+            top->eval();
+            bool fire = top->s_axis_0_tvalid && top->s_axis_0_tready;
+            if (top->m_axis_0_tvalid) die(3, "an output beat during the weight load");
+            top->ap_clk = 1;
+            top->eval();
+            if (fire) { ++pb; pres = false; progress = load_cycles; }
+            ++load_cycles;
+            if (load_cycles - progress > static_cast<uint64_t>(max_stall)) {
+                char m[200];
+                std::snprintf(m, sizeof m, "the weight load stalled at beat %ld of %ld for %ld cycles", pb, beats,
+                              max_stall);
+                die(4, m);
+            }
+        }
+        top->s_axis_0_tvalid = 0;
+        top->s_axis_0_tlast = 0;
+    }
+
     while (out_beat < out_beats_total) {
         // drive: a presented beat stays until accepted (AXI-Stream); gaps only between beats
         if (!presenting && in_beat < in_beats_total && !(p_idle > 0 && uni(rng) < p_idle)) presenting = true;
@@ -364,7 +411,8 @@ int main(int argc, char** argv) {
     if (!stats_path.empty()) {
         FILE* s = std::fopen(stats_path.c_str(), "w");
         if (!s) die(1, ("cannot write " + stats_path).c_str());
-        std::fprintf(s, "{\"cycles\": %" PRIu64 ", \"frames\": %ld, \"frame_start\": [", cycle, frames);
+        std::fprintf(s, "{\"cycles\": %" PRIu64 ", \"load_cycles\": %" PRIu64 ", \"frames\": %ld, \"frame_start\": [",
+                     cycle, load_cycles, frames);
         for (long i = 0; i < frames; ++i) std::fprintf(s, "%s%" PRIu64, i ? ", " : "", frame_start[i]);
         std::fprintf(s, "], \"frame_done\": [");
         for (long i = 0; i < frames; ++i) std::fprintf(s, "%s%" PRIu64, i ? ", " : "", frame_done[i]);
