@@ -76,18 +76,28 @@ class AxiDma:
         self.mmio.write(MM2S_DMACR, CR_RUN)
         self.mmio.write(S2MM_DMACR, CR_RUN)
 
+    def _check(self, what: str, n: int, addr: int) -> None:
+        if not 0 < n <= self.max_transfer:
+            raise TransportError(f"{what} transfer of {n} bytes: this AXI DMA moves 1..{self.max_transfer} bytes "
+                                 f"at once (c_sg_length_width = {self.length_width}); use a smaller batch_size")
+        if addr < 0 or addr + n > 1 << self.addr_width:
+            raise TransportError(f"{what} buffer at 0x{addr:x} ({n} bytes) is beyond the DMA's "
+                                 f"{self.addr_width}-bit addresses (c_addr_width)")
+
     def start(self, src_addr: int, src_bytes: int, dst_addr: int, dst_bytes: int) -> None:
         """Arm the receive channel for ``dst_bytes`` at ``dst_addr``, then send ``src_bytes`` from ``src_addr``."""
         for what, n, addr in (("send", src_bytes, src_addr), ("receive", dst_bytes, dst_addr)):
-            if not 0 < n <= self.max_transfer:
-                raise TransportError(f"{what} transfer of {n} bytes: this AXI DMA moves 1..{self.max_transfer} bytes "
-                                     f"at once (c_sg_length_width = {self.length_width}); use a smaller batch_size")
-            if addr < 0 or addr + n > 1 << self.addr_width:
-                raise TransportError(f"{what} buffer at 0x{addr:x} ({n} bytes) is beyond the DMA's "
-                                     f"{self.addr_width}-bit addresses (c_addr_width)")
-        for ch, cr, sr, addr_reg, msb_reg, len_reg, addr, n in (
-                ("S2MM", S2MM_DMACR, S2MM_DMASR, S2MM_DA, S2MM_DA_MSB, S2MM_LENGTH, dst_addr, dst_bytes),
-                ("MM2S", MM2S_DMACR, MM2S_DMASR, MM2S_SA, MM2S_SA_MSB, MM2S_LENGTH, src_addr, src_bytes)):
+            self._check(what, n, addr)
+        self._arm([("S2MM", S2MM_DMACR, S2MM_DMASR, S2MM_DA, S2MM_DA_MSB, S2MM_LENGTH, dst_addr, dst_bytes),
+                   ("MM2S", MM2S_DMACR, MM2S_DMASR, MM2S_SA, MM2S_SA_MSB, MM2S_LENGTH, src_addr, src_bytes)])
+
+    def send(self, src_addr: int, src_bytes: int) -> None:
+        """Send ``src_bytes`` from ``src_addr`` with no receive transfer (the weight load: nothing comes back)."""
+        self._check("send", src_bytes, src_addr)
+        self._arm([("MM2S", MM2S_DMACR, MM2S_DMASR, MM2S_SA, MM2S_SA_MSB, MM2S_LENGTH, src_addr, src_bytes)])
+
+    def _arm(self, channels) -> None:
+        for ch, cr, sr, addr_reg, msb_reg, len_reg, addr, n in channels:
             status = self.mmio.read(sr)
             errs = status_errors(status)
             if errs:  # PG021: a channel halted on an error runs again only after a reset
@@ -101,10 +111,11 @@ class AxiDma:
                 self.mmio.write(msb_reg, addr >> 32)
             self.mmio.write(len_reg, n)  # writing the length starts the channel
 
-    def wait(self) -> int:
-        """Wait for both channels; returns the bytes the receive channel wrote."""
+    def wait(self, receive: bool = True) -> int:
+        """Wait for both channels (``receive`` False: the send channel only, after ``send``); returns the bytes
+        the receive channel wrote."""
         deadline = time.monotonic() + self.timeout_s
-        for ch, sr in (("MM2S", MM2S_DMASR), ("S2MM", S2MM_DMASR)):
+        for ch, sr in (("MM2S", MM2S_DMASR), ("S2MM", S2MM_DMASR))[: 2 if receive else 1]:
             while True:
                 status = self.mmio.read(sr)
                 errs = status_errors(status)
@@ -116,7 +127,7 @@ class AxiDma:
                     raise TransportError(f"AXI DMA {ch} transfer did not complete in {self.timeout_s} s "
                                          f"(DMASR=0x{status:08x}): is the bitfile loaded and the accelerator "
                                          "built for this network?")
-        return self.mmio.read(S2MM_LENGTH)
+        return self.mmio.read(S2MM_LENGTH) if receive else 0
 
 
 class AccelReset:

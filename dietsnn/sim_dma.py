@@ -17,6 +17,12 @@ resets (``SimAxiGpio``) included, so the cut frames, the outputs left behind
 and the effect of a reset are those of the RTL itself. A transfer that follows
 a reset and completes normally makes the accelerator clean again. Spike taps
 are not counted for such replayed transfers.
+
+A send with no receive transfer armed (``AxiDma.send``: the weight load of a
+design whose weights are in UltraRAM) runs at once. On a clean accelerator its
+bytes become part of the accelerator's state (``preload``): every later run
+from reset streams them first, as the hardware holds the loaded weights; a
+reset drops them (the RTL's "loaded" flags clear), so the driver loads again.
 """
 
 from __future__ import annotations
@@ -142,14 +148,17 @@ class SimAxiDma:
         self.accel_in_reset = False
         self._reset_cycles = 0  #: software reset to apply before the next transfer
         self._mm2s_error_after: int | None = None
+        self.preload: list[np.ndarray] = []  #: send-only transfers since the last reset of a clean accelerator
 
     # ---- the accelerator's reset (SimAxiGpio) and injected errors
     def hold_accelerator_reset(self) -> None:
         self.accel_in_reset = True
 
     def release_accelerator_reset(self) -> None:
-        if self.accel_in_reset and self.history:  # a reset of a clean accelerator changes nothing
+        if self.accel_in_reset and self.history:
             self._reset_cycles += RESET_CYCLES
+        elif self.accel_in_reset:  # a clean accelerator keeps nothing but its weights, which a reset unloads
+            self.preload = []
         self.accel_in_reset = False
 
     def inject_mm2s_slave_error(self, after_bytes: int) -> None:
@@ -189,6 +198,33 @@ class SimAxiDma:
                 self.regs[sr] &= ~R.SR_IDLE
         if self._armed["MM2S"] and self._armed["S2MM"]:
             self._transfer()
+        elif offset == R.MM2S_LENGTH and self._armed["MM2S"]:  # nothing to receive: a send-only transfer
+            self._send_only()
+
+    def _preload_transfers(self) -> list[SimTransfer]:
+        """The clean accelerator's weight loads as transfers from reset (nothing to receive)."""
+        return [SimTransfer(0, d, True, 0) for d in self.preload]
+
+    def _send_only(self) -> None:
+        src, n_in = self._armed["MM2S"]
+        self._armed["MM2S"] = None
+        if self.accel_in_reset:
+            raise TransportError("a DMA transfer was started while the accelerator is held in reset (GPIO low)")
+        data = self.memory.read(src, n_in)
+        beat = self.harness.in_frame_bytes // int(self.harness.info["parameters"]["IN_BEATS"])
+        if data.size % beat:
+            raise TransportError(f"MM2S transfer of {n_in} bytes is not a whole number of {beat}-byte stream beats")
+        if not self.history and not self._reset_cycles:
+            self.preload.append(data)  # run with the next transfer from reset, as the RTL keeps it
+            self.regs[R.MM2S_DMASR] |= R.SR_IDLE | R.SR_IOC_IRQ
+            return
+        if not self.history:
+            self.history = self._preload_transfers()
+        self.history.append(SimTransfer(self._reset_cycles, data, True, 0))
+        self._reset_cycles = 0
+        r = run_transfers(self.harness, self.history, seed=int(self.run_options.get("seed", 1)))[-1]
+        if r.sent == n_in:
+            self.regs[R.MM2S_DMASR] |= R.SR_IDLE | R.SR_IOC_IRQ
 
     # ---- one transfer
     def _transfer(self) -> None:
@@ -203,7 +239,8 @@ class SimAxiDma:
         error_after, self._mm2s_error_after = self._mm2s_error_after, None
         if not self.history and error_after is None and whole == 0 and n_out >= expected:
             self._reset_cycles = 0
-            run = h.run(data, batch=frames, **self.run_options)
+            pre = np.concatenate(self.preload) if self.preload else None
+            run = h.run(data, batch=frames, preload=pre, **self.run_options)
             self.last_run = run
             self.memory.write(dst, run.output)
             self.regs[R.S2MM_LENGTH] = run.output.size
@@ -216,6 +253,8 @@ class SimAxiDma:
         if data.size % (h.in_frame_bytes // int(h.info["parameters"]["IN_BEATS"])):
             raise TransportError(f"MM2S transfer of {n_in} bytes is not a whole number of "
                                  f"{h.in_frame_bytes // int(h.info['parameters']['IN_BEATS'])}-byte stream beats")
+        if not self.history:
+            self.history = self._preload_transfers()  # the replay from reset starts with the weights
         self.history.append(SimTransfer(self._reset_cycles, data, error_after is None, n_out))
         self._reset_cycles = 0
         r = run_transfers(h, self.history, seed=int(self.run_options.get("seed", 1)))[-1]
@@ -231,10 +270,13 @@ class SimAxiDma:
             self.regs[R.S2MM_DMASR] |= R.SR_INT_ERR | R.SR_ERR_IRQ | R.SR_HALTED
         elif r.tlast:
             self.regs[R.S2MM_DMASR] |= R.SR_IDLE | R.SR_IOC_IRQ
-        # clean again: the accelerator was reset, then took this whole batch and gave all its outputs
+        # clean again: the accelerator was reset, took its weight loads (send-only transfers) and then this whole
+        # batch, and gave all its outputs
         since_reset = [i for i, t in enumerate(self.history) if t.reset] or [None]
-        if (since_reset[-1] == len(self.history) - 1 and r.status == "ok" and r.tlast and error_after is None
-                and whole == 0 and r.sent == n_in and r.received == expected):
+        last = since_reset[-1]
+        if (last is not None and all(t.capacity == 0 for t in self.history[last:-1]) and r.status == "ok"
+                and r.tlast and error_after is None and whole == 0 and r.sent == n_in and r.received == expected):
+            self.preload = [t.data for t in self.history[last:-1]]
             self.history = []
 
 

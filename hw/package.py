@@ -5,7 +5,8 @@
   file, the dataset reader, stream packing, the DMA register sequence and the
   harness model), so the board checks its scores against the same reference
   functions;
-- ``network.snn.npz``, ``stitched.json``, ``report.json`` of the build;
+- ``network.snn.npz``, ``stitched.json``, ``report.json`` of the build (and ``weights.bin``, the load stream,
+  when weights are in UltraRAM);
 - ``data/``: the Fashion-MNIST test IDX files when this machine has them;
 - (``dietsnn.bit`` / ``dietsnn.hwh``: the Vivado flow writes them here itself.)
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from dietsnn.artifacts import Stitched
 from dietsnn.fsutil import atomic_folder, check_folder_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +65,12 @@ def assemble_deploy(build: str | Path, out: str | Path | None = None, harness: s
     with atomic_folder(out, keep=keep) as tmp:
         for name in BUILD_FILES:
             _copy(build / name, tmp / name)
+        load = Stitched.load(build).weight_load  # weights in UltraRAM: the driver loads them after every reset
+        if load:
+            if not (build / load["file"]).is_file():
+                raise FileNotFoundError(f"{build / load['file']}: missing; stitched.json lists it as the weight "
+                                        f"load of the UltraRAM layers (run `dietsnn stitch {build}` again)")
+            _copy(build / load["file"], tmp / load["file"])
         for name in ("dietsnn_driver", "notebooks", "README.md"):
             if (ROOT / "deploy" / name).exists():
                 _copy(ROOT / "deploy" / name, tmp / name)

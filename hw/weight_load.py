@@ -72,6 +72,16 @@ def beats_to_bytes(beats: list[int], axis_bits: int) -> np.ndarray:
     return out.reshape(-1)
 
 
+def chain_beats(build: Path, record: dict | None) -> dict:
+    """The testbench vectors of the load stream (``{"load": beats as decimal strings}``) of a stitched build whose
+    weights are in UltraRAM, read back from ``weights.bin``; ``{}`` without one."""
+    if not record:
+        return {}
+    data = np.fromfile(Path(build) / record["file"], dtype=np.uint8).reshape(record["beats"], -1)
+    mask = (1 << record["beat_bits"]) - 1
+    return {"load": np.array([str(int.from_bytes(b.tobytes(), "little") & mask) for b in data])}
+
+
 def load_stream(model, links: list[LoadLink], beat_bits: int, axis_bits: int) -> np.ndarray:
     """The bytes of the whole load transfer (every link's words, in chain order)."""
     parts = []
@@ -101,5 +111,5 @@ def write_load_stream(model, links: list[LoadLink], beat_bits: int, axis_bits: i
             "layers": [{"node": l.node, "words": l.words, "word_bits": l.word_bits} for l in links]}
 
 
-__all__ = ["WEIGHTS_FILE", "LoadLink", "load_links", "word_beats", "beats_to_bytes", "load_stream",
+__all__ = ["WEIGHTS_FILE", "LoadLink", "load_links", "word_beats", "beats_to_bytes", "chain_beats", "load_stream",
            "write_load_stream"]

@@ -31,6 +31,9 @@ from dietsnn.artifacts import CompileReport, FifoDepths, Stitched
 from dietsnn.fsutil import atomic_path
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network
+from hw.weight_load import chain_beats
+
+
 
 from .runner import run_cocotb
 
@@ -54,7 +57,8 @@ def measure_fifo_peaks(build: Path, images: np.ndarray, work: Path, pace_period:
     model_dir = work / "sim_build"  # the compiled model lives in the build folder, never in the checkout
     run_cocotb(meta.top, [rtl / meta.waivers] + [rtl / s for s in meta.sources], "tb_top", {},
                vectors=dict(images=images, golden=run_network(net, images).scores, stream=json.dumps(stream),
-                            idle=0.0, backpressure=0.0, fifos=np.array(fifos), **pacing),
+                            idle=0.0, backpressure=0.0, fifos=np.array(fifos), **pacing,
+                            **chain_beats(build, meta.weight_load)),
                work=work, testcase="measure_fifo_occupancy", defines={"FINN_SIMULATION": 1}, build_root=model_dir)
     peaks = json.loads((work / "fifo_peaks.json").read_text())
     shutil.rmtree(model_dir, ignore_errors=True)  # about 100 MB per design, and its FIFOs change next

@@ -11,6 +11,7 @@ import numpy as np
 from dietsnn.artifacts import Stitched
 from dietsnn.netfile import IntNetwork
 from dietsnn.ref import run_network
+from hw.weight_load import chain_beats
 
 from .runner import run_cocotb
 
@@ -32,7 +33,8 @@ def simulate_images(build: str | Path, images: np.ndarray, work: str | Path, idl
     stream = meta.stream.to_dict()
     run_cocotb(meta.top, sources, "tb_top", {}, vectors=dict(images=images, golden=golden,
                                                                stream=json.dumps(stream), idle=idle,
-                                                               backpressure=backpressure),
+                                                               backpressure=backpressure,
+                                                               **chain_beats(build, meta.weight_load)),
                work=work, testcase=testcase, build_root=work / "sim_build")
     perf = json.loads((work / "perf.json").read_text()) if (work / "perf.json").is_file() else {}
     return {"scores": golden, "perf": perf}

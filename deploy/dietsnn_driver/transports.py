@@ -1,16 +1,21 @@
 """Where the bytes go: the board (``pynq``: Overlay, ``pynq.allocate`` buffers, the block design's AXI DMA
 and reset GPIO) or the Verilator model of the same accelerator (``sim``). Both program the DMA through
-``AxiDma`` and reset the accelerator through ``AccelReset`` (``dietsnn.axi_dma.recover``)."""
+``AxiDma`` and reset the accelerator through ``AccelReset`` (``dietsnn.axi_dma.recover``); when the weights
+are in UltraRAM both send ``weights.bin`` after every reset (``dietsnn.weights``), the one load path."""
 
 from __future__ import annotations
 
 import platform
 from pathlib import Path
 
+import numpy as np
+
+from dietsnn.artifacts import Stitched
 from dietsnn.axi_dma import ADDRESS_RANGE, LENGTH_WIDTH, AccelReset, AxiDma, recover
 from dietsnn.errors import TransportError
 from dietsnn.harness import Harness
 from dietsnn.sim_dma import SimAxiDma, SimAxiGpio, SimMemory
+from dietsnn.weights import read_weights, send_weights
 
 from .hwh import cell_parameter
 
@@ -30,10 +35,26 @@ def dma_limits(hwh: str | Path) -> dict:
 class _Transport:
     dma: AxiDma
     accel_reset: AccelReset
+    _weights = None  #: the weight-load stream in a DMA buffer (weights in UltraRAM), else None
+    _beat_bytes = 1
+
+    def _read_weights(self, folder: Path) -> None:
+        """Put the deploy folder's weight load (``weights.bin``, when ``stitched.json`` lists one) in a DMA
+        buffer; ``recover`` sends it after every reset."""
+        meta = folder / Stitched.FILE
+        record = Stitched.load(meta).weight_load if meta.is_file() else None
+        if record:
+            data = read_weights(folder, record)
+            self._beat_bytes = data.size // record["beats"]
+            self._weights = self.allocate((data.size,), np.uint8)
+            self._weights[:] = data
+            self._weights.flush()
 
     def recover(self) -> None:
-        """The accelerator and the DMA back to a clean start (after any DMA error)."""
+        """The accelerator and the DMA back to a clean start (after any DMA error), its weights loaded again."""
         recover(self.dma, self.accel_reset)
+        if self._weights is not None:
+            send_weights(self.dma, self._weights, self._beat_bytes)
 
 
 class PynqTransport(_Transport):
@@ -59,9 +80,10 @@ class PynqTransport(_Transport):
         dma, gpio = self.overlay.ip_dict[DMA_CELL], self.overlay.ip_dict[RESET_CELL]
         self.dma = AxiDma(MMIO(dma["phys_addr"], dma.get("addr_range", ADDRESS_RANGE)), timeout_s, **limits)
         self.accel_reset = AccelReset(MMIO(gpio["phys_addr"], gpio.get("addr_range", ADDRESS_RANGE)))
-        self.recover()  # whatever ran before, start clean
         self._allocate = allocate
         self.last_run = None
+        self._read_weights(Path(folder))
+        self.recover()  # whatever ran before, start clean (and load the UltraRAM weights)
 
     def allocate(self, shape, dtype):
         return self._allocate(shape=shape, dtype=dtype)
@@ -86,6 +108,7 @@ class SimTransport(_Transport):
                                  seed=seed, taps=taps)
         self.dma = AxiDma(self.sim_dma, timeout_s, **limits)
         self.accel_reset = AccelReset(SimAxiGpio(self.sim_dma))
+        self._read_weights(Path(folder))
         self.recover()
         self.network_id = self.harness.network_id
 

@@ -28,6 +28,18 @@ class TopTB(StreamTB):
         s = self.s = json.loads(str(self.v["stream"]))
         self.classes = int(self.v["golden"].shape[1])
         self.beats_per_frame = int(s["out_per_frame"])
+        #: weights in UltraRAM: the load stream, the first beats after every reset
+        self.load = [int(b) for b in self.v["load"]] if "load" in self.v else []
+
+    async def reset(self, cycles: int = 4):
+        """Reset, then the weight load (when the weights are in UltraRAM), as the driver does."""
+        await super().reset(cycles)
+        if self.load:
+            pause = self.source._pause_generator if hasattr(self.source, "_pause_generator") else None
+            self.source.set_pause_generator(None)  # the load at full rate; the frames' pacing stays theirs
+            await self.send_beats(self.load)
+            await self.source.wait()
+            self.source.set_pause_generator(pause)
 
     def image_beats(self, img):
         """(C, H, W) uint8 -> NHWC pixels, in_elems per beat."""
