@@ -37,6 +37,7 @@ class TopTB(StreamTB):
         if self.load:
             pause = self.source._pause_generator if hasattr(self.source, "_pause_generator") else None
             self.source.set_pause_generator(None)  # the load at full rate; the frames' pacing stays theirs
+            self.source.pause = False  # (stopping a pause generator leaves its last value)
             await self.send_beats(self.load)
             await self.source.wait()
             self.source.set_pause_generator(pause)
