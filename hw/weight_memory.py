@@ -8,7 +8,7 @@ run time by the weight loader (``hw/rtl/snn_wload.sv``; the driver sends
 ``--weights-in`` (``WEIGHTS_IN``):
 
 - ``bram``: every unit as before (block RAM, LUTRAM when shallow);
-- ``uram``: every generic unit (also those whose shallow weights would be LUTRAM);
+- ``uram``: every generic unit whose weights would be in block RAM (shallow ones stay LUTRAM);
 - ``auto`` (default): while the build's block-RAM estimate (FIFOs included)
   is above the board's budget, FINN's recommended share of the part
   (``hw.vivado.fit.RECOMMENDED``: 80%), the unit with the most weight block
@@ -38,9 +38,9 @@ WEIGHTS_IN = ("auto", "bram", "uram")  #: the ``--weights-in`` choices
 ULTRA = "ultra"  #: the node's ``ram_style`` for weights in URAM
 
 
-def _units(model, every: bool = False) -> list:
-    """The generic RTL matrix units whose weights would sit in block RAM (``every``: all of them), in graph
-    order."""
+def _units(model) -> list:
+    """The generic RTL matrix units whose weights would sit in block RAM, in graph order (shallow LUTRAM
+    weights stay: a URAM288 is 4096 words deep)."""
     out = []
     for node in model.graph.node:
         if base_op(node.op_type) not in MVU_FINN_OPS or not node.op_type.endswith("_rtl"):
@@ -48,7 +48,7 @@ def _units(model, every: bool = False) -> list:
         inst = getCustomOp(node)
         if inst.get_nodeattr("variant") != Variant.GENERIC.value:
             continue
-        if every or inst.get_nodeattr("ram_style") == ULTRA or inst.bram_estimation() > 0:
+        if inst.get_nodeattr("ram_style") == ULTRA or inst.bram_estimation() > 0:
             out.append(inst)
     return out
 
@@ -73,7 +73,7 @@ def place_weights(model, board: Board, weights_in: str, impl: str) -> dict:
     if weights_in == "uram" and impl != "rtl":
         raise ValueError("--weights-in uram needs --impl rtl: only the RTL matrix unit has the URAM weight loader "
                          "(the HLS kernels embed their weights)")
-    units = _units(model, every=weights_in == "uram") if impl == "rtl" else []
+    units = _units(model) if impl == "rtl" else []
     for inst in units:
         inst.set_nodeattr("ram_style", "auto")
     moved, why = [], "--weights-in bram"

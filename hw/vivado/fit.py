@@ -80,6 +80,12 @@ def misfit_message(fit: Fit, report: dict, source: str = "report.json") -> str:
     floor = report.get("floor")
     low = {r: int(v) for r, v in floor["totals"].items() if r in fit.need} if floor else None
     parts = []
+    wm = report.get("weight_memory") or {}
+    if fit.over == ("URAM",) and wm.get("weights_in") == "uram":
+        return (f"the design does not fit {fit.board} ({fit.part}): URAM: needs {fit.need['URAM']}, the part has "
+                f"{fit.capacity.get('URAM', 0)} (estimates from {source}): --weights-in uram put the weights of "
+                f"{', '.join(wm['uram_layers'])} in UltraRAM; compile with --weights-in auto, which moves only as "
+                "many as block RAM needs")
     for r in fit.over:
         text = f"{r}: needs {fit.need[r]}, the part has {fit.capacity.get(r, 0)}"
         if low is not None and low[r] > fit.capacity.get(r, 0):

@@ -24,7 +24,7 @@ def uram_deploy(tmp_path_factory):
     net.save(root / "net.snn.npz")
     build = root / "build"
     rep = compile_network(root / "net.snn.npz", build, CompileOptions(fps=20000, variants="generic", weights_in="uram"))
-    assert rep["weight_memory"]["uram_layers"] == ["conv1", "conv2", "fc1", "fc2"]
+    assert rep["weight_memory"]["uram_layers"] == ["conv2", "fc1"]
     stitch_build(build, size_frames=2)
     assert main(["deploy", str(build)]) == 0
     return net, build / "deploy", rng.integers(0, 256, (5, 1, 8, 8)).astype(np.uint8)
@@ -59,6 +59,6 @@ def test_missing_or_foreign_weights_file_is_named(uram_deploy, tmp_path):
     with pytest.raises(DriverError, match=r"weights\.bin: SHA-256 .* differs from stitched\.json's"):
         Accelerator(d, transport="sim")
     (d / "weights.bin").unlink()
-    with pytest.raises(DriverError, match=r"weights\.bin: missing; this accelerator keeps weights of 4 layers in "
+    with pytest.raises(DriverError, match=r"weights\.bin: missing; this accelerator keeps weights of 2 layers in "
                                           r"UltraRAM"):
         Accelerator(d, transport="sim")

@@ -11,7 +11,7 @@ from dietsnn.testing import random_network
 from hw.boards import get_board
 from hw.compile import CompileOptions, build_dataflow, compile_network
 from hw.finn_ops.mvu_base import uram288
-from hw.vivado.fit import assess_fit
+from hw.vivado.fit import DesignTooLarge, assess_fit, check_fit
 from hw.weight_load import beats_to_bytes, word_beats
 from hw.weight_memory import place_weights
 
@@ -60,16 +60,19 @@ def test_uram_in_report_estimate_and_fit(built, tmp_path):
     net.save(tmp_path / "n.snn.npz")
     rep = compile_network(tmp_path / "n.snn.npz", tmp_path / "b",
                           CompileOptions(fps=20000, variants="generic", weights_in="uram"))
-    units = {l["layer"]: l for l in rep["layers"] if l["kind"] != "SnnSpikePool"}
-    assert all(l["URAM"] >= 1 and l["nodes"][-1]["ram_style"] == "ultra" for l in units.values())
-    assert rep["totals"]["URAM"] == sum(l["URAM"] for l in units.values()) == 4
-    assert rep["weight_memory"]["uram_layers"] == ["conv1", "conv2", "fc1", "fc2"]
+    fc1 = next(l for l in rep["layers"] if l["layer"] == "fc1")
+    assert fc1["URAM"] == 1 and fc1["BRAM_18K"] == 0 and fc1["nodes"][-1]["ram_style"] == "ultra"
+    assert rep["totals"]["URAM"] == 1
+    assert rep["weight_memory"]["uram_layers"] == ["fc1"]  # the others are shallow: LUTRAM
     text = (tmp_path / "b" / "report.txt").read_text()
-    assert "URAM" in text and "weights in URAM: conv1, conv2, fc1, fc2" in text
+    assert "URAM" in text and "weights in URAM: fc1" in text
     zcu104 = get_board("ZCU104")
     assert assess_fit(rep, zcu104).fits
-    fit = assess_fit(rep, replace(zcu104, capacity={**zcu104.capacity, "URAM": 3}))
-    assert fit.over == ("URAM",)
+    no_uram = replace(zcu104, capacity={**zcu104.capacity, "URAM": 0})
+    assert assess_fit(rep, no_uram).over == ("URAM",)
+    with pytest.raises(DesignTooLarge, match=r"URAM: needs 1, the part has 0 .*--weights-in uram put the weights of "
+                                             r"fc1 in UltraRAM; compile with --weights-in auto"):
+        check_fit(rep, no_uram)
 
 
 def test_uram_needs_the_rtl_blocks():
