@@ -19,7 +19,7 @@ IMPL      ?= rtl
 SIZE_FIFOS ?= 3
 BITSTREAM_FLAGS ?=  # e.g. --strategy performance --allow-timing-violation
 
-.PHONY: help setup test test-fast demo train export evaluate compile estimate stitch sim deploy bitstream bench bench-train bench-lowering bench-blocks bench-timing bench-network bench-sim-speed clean
+.PHONY: help setup test test-fast demo train export evaluate compile estimate stitch sim deploy bitstream bench bench-train bench-lowering bench-blocks bench-timing bench-network bench-cnv-uram bench-sim-speed clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -81,10 +81,13 @@ bench-timing:  ## timing proxy (Yosys sta) of every block of the fmnist build, o
 bench-network:  ## the stitched fmnist accelerator on all 10,000 test images in RTL, Yosys, FINN ANN side by side -> bench/results/network.json
 	$(ENV) python -m bench.network
 
+bench-cnv-uram:  ## CNV-sized CIFAR-10 network with weights in UltraRAM on the ZCU104, bit-exact in RTL through the driver -> bench/results/cnv_uram.json
+	$(ENV) python -m bench.cnv_uram
+
 bench-sim-speed:  ## RTL simulation speed before/after (harness build, 500 images, parallel processes) and the HLS chain -> bench/results/sim_speed.json
 	$(ENV) python -m bench.sim_speed
 
-bench: bench-train bench-lowering bench-blocks bench-timing bench-network bench-sim-speed  ## every benchmark (writes bench/results/*.json) and the slow tests
+bench: bench-train bench-lowering bench-blocks bench-timing bench-network bench-cnv-uram bench-sim-speed  ## every benchmark (writes bench/results/*.json) and the slow tests
 	$(ENV) python -m pytest -m slow $(PYTEST_ARGS)
 
 clean:  ## remove build outputs (keeps .venv and the shipped model)
