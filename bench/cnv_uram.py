@@ -96,7 +96,7 @@ def run_build(name: str, net_path: Path, work: Path, images: np.ndarray, log=pri
     run = acc.transport.last_run
     st = json.loads((build / "stitched.json").read_text())
     return {
-        "why": why, "options": report["options"], "fits_zcu104": fit.fits, "fit_warnings": fit.warnings,
+        "why": why, "options": {"board": "ZCU104", **opts}, "fits_zcu104": fit.fits, "fit_warnings": fit.warnings,
         "totals": report["totals"], "utilization": report["utilization"], "capacity": report["capacity"],
         "estimated_fps": report["estimated_fps"], "weight_memory": report["weight_memory"],
         "layers": [{k: l[k] for k in ("layer", "kind", "SIMD", "PE", "cycles", "LUT", "BRAM_18K", "URAM")}
