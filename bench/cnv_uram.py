@@ -106,7 +106,8 @@ def run_build(name: str, net_path: Path, work: Path, images: np.ndarray, log=pri
         "images": int(len(images)), "bit_exact": bool(np.array_equal(scores, golden.scores)),
         "scores_rtl": scores.tolist(), "scores_golden": golden.scores.tolist(),
         "spikes_rtl": acc.observed_spikes(),
-        "simulated_cycles": int(run.cycles) if run is not None else None,
+        "simulated_cycles": int(run.cycles) if run is not None else None,  # the frames, after the load
+        "simulated_load_cycles": int(run.load_cycles) if run is not None else None,
         "seconds": {"compile": t_compile, "stitch": t_stitch, "harness": t_harness,
                     "driver_start_with_weight_load": t_load, "run": t_run},
     }

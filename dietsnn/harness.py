@@ -47,6 +47,7 @@ class HarnessRun:
     frame_start: np.ndarray  #: cycle each frame's first input beat was accepted
     frame_done: np.ndarray  #: cycle each frame's last output beat left
     taps: dict = field(default_factory=dict)  #: layer -> (beats, width) spike counts summed over frames
+    load_cycles: int = 0  #: clock cycles of the weight load before the frames (``preload``), 0 without one
 
 
 class Harness:
@@ -165,7 +166,7 @@ class Harness:
                     tap_counts[t["layer"]] = raw[off:off + n].reshape(t["beats"], t["width"]).astype(np.int64)
                     off += n
         return HarnessRun(out, int(stats["cycles"]), np.array(stats["frame_start"], np.int64),
-                          np.array(stats["frame_done"], np.int64), tap_counts)
+                          np.array(stats["frame_done"], np.int64), tap_counts, int(stats.get("load_cycles", 0)))
 
     def run_parts(self, parts, jobs: int | None = None, **options) -> list[HarnessRun]:
         """Independent runs of ``parts`` (each whole frames of input bytes), each in its own simulator process

@@ -15,10 +15,10 @@ Files are copied by path: nothing of ``deploy/`` is imported here.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
-from dietsnn.artifacts import Stitched
 from dietsnn.fsutil import atomic_folder, check_folder_target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +38,16 @@ def _copy(src: Path, dst: Path) -> None:
     else:
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dst)
+
+
+def _weight_load(meta: Path) -> dict | None:
+    """``stitched.json``'s ``weight_load`` (the driver checks the whole file; here only what to copy)."""
+    try:
+        data = json.loads(meta.read_text())
+    except (OSError, ValueError):
+        return None
+    load = data.get("weight_load") if isinstance(data, dict) else None
+    return load if isinstance(load, dict) and isinstance(load.get("file"), str) else None
 
 
 def _is_deploy_folder(path: Path) -> bool:
@@ -65,7 +75,7 @@ def assemble_deploy(build: str | Path, out: str | Path | None = None, harness: s
     with atomic_folder(out, keep=keep) as tmp:
         for name in BUILD_FILES:
             _copy(build / name, tmp / name)
-        load = Stitched.load(build).weight_load  # weights in UltraRAM: the driver loads them after every reset
+        load = _weight_load(build / "stitched.json")  # weights in UltraRAM: the driver loads them after every reset
         if load:
             if not (build / load["file"]).is_file():
                 raise FileNotFoundError(f"{build / load['file']}: missing; stitched.json lists it as the weight "
