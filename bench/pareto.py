@@ -39,8 +39,8 @@ def snn_point(net, fps: float, clock_mhz: float) -> dict:
         return {"target_fps": fps, "reached": False, "error": str(e)}
     return {"target_fps": fps, "reached": bool(rep["meets_target"]), "estimated_fps": rep["estimated_fps"],
             "LUT": rep["totals"]["LUT"], "BRAM_18K": rep["totals"]["BRAM_18K"], "DSP": rep["totals"]["DSP"],
-            "layers": {l["layer"]: {"variant": l.get("variant"), "SIMD": l["SIMD"], "PE": l["PE"], "LUT": l["LUT"]}
-                       for l in rep["layers"]}}
+            "layers": {l["layer"]: {"variant": (l.get("nodes") or [{}])[-1].get("variant"), "SIMD": l["SIMD"],
+                                    "PE": l["PE"], "LUT": l["LUT"]} for l in rep["layers"]}}
 
 
 def twin_point(ann, images, fps: float, clock_mhz: float, work: Path) -> dict:
