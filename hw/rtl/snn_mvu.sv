@@ -293,8 +293,10 @@ module snn_mvu #(
         if (MODE != 2 && IN_TIME) begin : g_serial
             // LIF in time: one timestep per advance. A neuron fold ends at most every SF >= T advances, so
             // its T steps are done when the next one arrives. Step t uses a[t]+b and a[t]+b-theta prepared
-            // (selected, subtracted, registered) during step t-1.
+            // (subtracted, registered) during step t-1. The fold's a[t]+b shift down one lane per step, so the
+            // next step's value is always in lane 1: no multiplexer indexed by the step counter.
             localparam int TSW = T > 1 ? $clog2(T) : 1;
+            localparam int NXT = NACC > 1 ? 1 : 0;
             logic busy;
             logic [TSW-1:0] ts;
             logic signed [SB-1:0] abs_ [LANES];                       // a[t] + b of the fold being stepped
@@ -342,10 +344,11 @@ module snn_mvu #(
                     end else if (busy) begin
                         ts <= nxt;
                         for (int p = 0; p < PE; p++) begin
-                            abc[p] <= abs_[p*NACC + (MODE == 0 ? 0 : 32'(nxt))];
-                            abtc[p] <= abs_[p*NACC + (MODE == 0 ? 0 : 32'(nxt))] - ths[p];
-                            abcm[p] <= minus_th1(abs_[p*NACC + (MODE == 0 ? 0 : 32'(nxt))], ths[p], 1'b0);
-                            abtcm[p] <= minus_th1(abs_[p*NACC + (MODE == 0 ? 0 : 32'(nxt))], ths[p], 1'b1);
+                            abc[p] <= abs_[p*NACC + NXT];
+                            abtc[p] <= abs_[p*NACC + NXT] - ths[p];
+                            abcm[p] <= minus_th1(abs_[p*NACC + NXT], ths[p], 1'b0);
+                            abtcm[p] <= minus_th1(abs_[p*NACC + NXT], ths[p], 1'b1);
+                            for (int j = 0; j + 1 < NACC; j++) abs_[p*NACC + j] <= abs_[p*NACC + j + 1];
                         end
                     end
                     if (busy)
