@@ -39,8 +39,8 @@ def snn_point(net, fps: float, clock_mhz: float) -> dict:
         return {"target_fps": fps, "reached": False, "error": str(e)}
     return {"target_fps": fps, "reached": bool(rep["meets_target"]), "estimated_fps": rep["estimated_fps"],
             "LUT": rep["totals"]["LUT"], "BRAM_18K": rep["totals"]["BRAM_18K"], "DSP": rep["totals"]["DSP"],
-            "layers": {l["layer"]: {"variant": l.get("variant"), "SIMD": l["SIMD"], "PE": l["PE"], "LUT": l["LUT"]}
-                       for l in rep["layers"]}}
+            "layers": {l["layer"]: {"variant": (l.get("nodes") or [{}])[-1].get("variant"), "SIMD": l["SIMD"],
+                                    "PE": l["PE"], "LUT": l["LUT"]} for l in rep["layers"]}}
 
 
 def twin_point(ann, images, fps: float, clock_mhz: float, work: Path) -> dict:
@@ -69,17 +69,27 @@ def twin_point(ann, images, fps: float, clock_mhz: float, work: Path) -> dict:
     return out
 
 
-def measured_points(network_json: Path) -> list[dict]:
-    """Yosys-measured builds of ``make bench-network`` (``builds[*].yosys``), if any."""
-    if not network_json.is_file():
-        return []
-    data = json.loads(network_json.read_text())
+def measured_points(network_json: Path, synth_jsons: list[Path] = ()) -> list[dict]:
+    """Yosys-measured builds: ``make bench-network`` (``builds[*].yosys``, fps from the RTL simulation) and
+    ``bench.network_synth`` results (per-instance Yosys totals; fps from the build's folding bound,
+    ``report.json``'s ``estimated_fps``, when the build folder is still there)."""
     out = []
-    for b in data.get("builds", []):
-        y = b.get("yosys", {}).get("totals", {})
-        if y.get("LUT") is not None:
-            out.append({"target_fps": b["target_fps"], "fps": b["performance"]["fps_at_clock"], "LUT": y["LUT"],
-                        "source": "Yosys (whole design), fps from the RTL simulation"})
+    if network_json.is_file():
+        for b in json.loads(network_json.read_text()).get("builds", []):
+            y = b.get("yosys", {}).get("totals", {})
+            if y.get("LUT") is not None:
+                out.append({"target_fps": b["target_fps"], "fps": b["performance"]["fps_at_clock"], "LUT": y["LUT"],
+                            "source": f"{network_json.name}: Yosys (whole design), fps from the RTL simulation"})
+    for path in synth_jsons:
+        if not path.is_file():
+            continue
+        d = json.loads(path.read_text())
+        report = Path(d.get("build", "")) / "report.json"
+        if d.get("totals", {}).get("LUT") is None or not report.is_file():
+            continue
+        rep = json.loads(report.read_text())
+        out.append({"target_fps": rep.get("target_fps"), "fps": rep["estimated_fps"], "LUT": d["totals"]["LUT"],
+                    "source": f"{path.name}: Yosys ({d.get('method', 'whole design')}), fps = folding bound"})
     return out
 
 
@@ -103,7 +113,7 @@ def plot(result: dict, path: Path) -> None:
     meas = result.get("measured", [])
     if meas:
         ax.plot([p["LUT"] for p in meas], [p["fps"] for p in meas], "*", color="C0", markersize=14,
-                markeredgecolor="k", linestyle="none", label="DIET-SNN, Yosys whole design + RTL fps")
+                markeredgecolor="k", linestyle="none", label="DIET-SNN, Yosys-measured LUT")
     ax.axvline(XCZU7EV_LUT / 2, color="gray", linestyle=":", label="50% of the xczu7ev's LUTs")
     ax.set_xlabel("LUT")
     ax.set_ylabel(f"frames/s at {result['clock_mhz']:g} MHz")
@@ -131,6 +141,8 @@ def main(argv=None) -> int:
     ap.add_argument("--clock-mhz", type=float, default=200.0)
     ap.add_argument("--work", default=str(ROOT / "bench" / "runs" / "pareto"))
     ap.add_argument("--network-json", default=str(RESULTS / "network.json"))
+    ap.add_argument("--synth-json", nargs="*", default=[str(p) for p in sorted(RESULTS.glob("network_synth_*.json"))],
+                    help="bench.network_synth results to mark as measured points")
     ap.add_argument("--skip-twin", action="store_true")
     ap.add_argument("--out", default=str(RESULTS / "pareto.json"))
     a = ap.parse_args(argv)
@@ -152,7 +164,7 @@ def main(argv=None) -> int:
             log.info("twin %7.0f fps: FINN %s; to target %s", fps, {k: p["finn"][k] for k in ("estimated_fps", "LUT")},
                      {k: p.get("to_target", {}).get(k) for k in ("estimated_fps", "LUT", "error")})
             result["twin"].append(p)
-    result["measured"] = measured_points(Path(a.network_json))
+    result["measured"] = measured_points(Path(a.network_json), [Path(p) for p in a.synth_json])
     result["seconds"] = round(time.time() - t0, 1)
     out = Path(a.out)
     atomic_write_text(out, json.dumps(result, indent=2, default=str) + "\n")

@@ -1,7 +1,7 @@
 """``make bench-sim-speed``: how fast the RTL level simulates, before and after the speed-up -> sim_speed.json.
 
 On a stitched build of the shipped fmnist network (``dietsnn compile models/fmnist
---fps 50000`` then ``dietsnn stitch --size-fifos 3``, made in ``--build`` when it is
+--fps 100000`` then ``dietsnn stitch --size-fifos 3``, made in ``--build`` when it is
 not there), for each configuration of the stand-alone Verilator harness
 (``sim/harness.py``, ``HarnessBuild``):
 
@@ -138,7 +138,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", help="a stitched fmnist build (compiled at --fps and stitched here when missing; "
                                     "default: CACHE/sim_speed/fmnist_<fps>, outside the checkout)")
-    ap.add_argument("--fps", type=float, default=50000)
+    ap.add_argument("--fps", type=float, default=100000)
     ap.add_argument("--images", type=int, default=500, help="test images per configuration")
     ap.add_argument("--jobs", type=int, default=default_jobs(), help="simulator processes of the 'after' run")
     ap.add_argument("--chunk", type=int, help="images per simulator run (default: the images over --jobs)")

@@ -43,7 +43,8 @@ def make_build(network: Path, fps: float, out: Path) -> Path:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--network", default=str(DEFAULT_RUN / "network.snn.npz"))
-    ap.add_argument("--fps", type=float, nargs="+", default=[50000.0])
+    ap.add_argument("--fps", type=float, nargs="+", default=[100000.0],
+                    help="targets to compile and time (default: the default build, 100,000 fps)")
     ap.add_argument("--build", help="a stitched build folder to time instead of compiling --network")
     ap.add_argument("--clock-mhz", type=float, default=200.0)
     ap.add_argument("--timeout", type=int, default=900, help="seconds per block synthesis")

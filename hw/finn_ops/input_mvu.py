@@ -15,13 +15,14 @@ from .variants import Variant
 class SnnInputMVU(SnnMVUBase):
     image_input = True
 
-    def datapath_luts(self) -> float:
-        T, simd = self.get_nodeattr("T"), self.get_nodeattr("SIMD")
-        w = self.get_input_datatype(1).bitwidth()
-        a = self.get_input_datatype(0).bitwidth()
-        acc, state = self.get_nodeattr("accBits"), self.get_nodeattr("stateBits")
-        tree = (w + a) * (2 * simd - 1)  # the products come from DSPs (as synthesis maps them)
-        return tree + acc + T * 3 * state  # one product per lane, T neuron updates
+    def tree_luts(self) -> float:
+        simd = self.get_nodeattr("SIMD")
+        w, a = self.get_input_datatype(1).bitwidth(), self.get_input_datatype(0).bitwidth()
+        return (w + a) * (2 * simd - 1)  # one product per lane (DSPs, as synthesis maps them) and their tree
+
+    def neuron_luts(self) -> float:
+        T, acc, state = self.get_nodeattr("T"), self.get_nodeattr("accBits"), self.get_nodeattr("stateBits")
+        return acc + T * 3 * state  # one accumulator, T neuron updates
 
     def dsp_estimation(self, fpgapart=None):
         if self.get_nodeattr("variant") == Variant.CONST.value:

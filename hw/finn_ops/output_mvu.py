@@ -50,7 +50,6 @@ class SnnOutputMVU(SnnMVUBase):
     def mode(self) -> MvuMode:
         return MvuMode.LABEL if self.get_nodeattr("emitLabel") else MvuMode.SCORES
 
-    def datapath_luts(self) -> float:
-        T = self.get_nodeattr("T")
-        acc, state = self.get_nodeattr("accBits"), self.get_nodeattr("stateBits")
-        return T * self.spike_tree_luts() + T * acc + state  # T gated trees, one score accumulator
+    def neuron_luts(self) -> float:
+        T, acc, state = self.get_nodeattr("T"), self.get_nodeattr("accBits"), self.get_nodeattr("stateBits")
+        return T * acc + state  # T accumulators, one score accumulator

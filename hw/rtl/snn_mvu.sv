@@ -25,6 +25,8 @@
 //       accumulator holds a[t] + b when the fold ends
 //   N   MODE 2: + T*b (shift-adds, no multiplier)
 //   L   MODE 0/1: u[t] = leak(u[t-1]) + (o[t-1] ? a[t]+b-theta : a[t]+b),
+//       o[t] = sign of leak(u[t-1]) + (o[t-1] ? a[t]+b-2theta-1 : a[t]+b-theta-1), a second adder
+//       beside the first (the summands prepared a stage earlier), so no compare follows the adder;
 //       o[t] = u[t] > theta, one membrane update per stage. In time (one
 //       timestep per cycle, one LIF per PE; a neuron fold ends at most every
 //       SF >= T cycles) or in space (stage N: a+b-theta, then T stages L_t,
@@ -343,6 +345,17 @@ module snn_mvu #(
     function automatic logic signed [SB-1:0] leak(input logic signed [SB-1:0] u);
         return LEAK_SHIFT == 0 ? u : u - (u >>> LEAK_SHIFT);
     endfunction
+    // The spike o = u > theta is the sign of u + ~theta (= u - theta - 1), computed next to u from a summand
+    // prepared a stage earlier (x + ~theta), so no compare follows the membrane adder in one stage. DB = SB + 2
+    // bits hold u - 2 theta - 1 exactly.
+    localparam int DB = SB + 2;
+    function automatic logic signed [DB-1:0] ext(input logic signed [SB-1:0] v);
+        return {{2{v[SB-1]}}, v};
+    endfunction
+    function automatic logic signed [DB-1:0] minus_th1(input logic signed [SB-1:0] x, input logic signed [SB-1:0] th,
+                                                        input logic twice);  // x - (twice ? 2 : 1) * th - 1
+        return ext(x) + ~(twice ? ext(th) <<< 1 : ext(th));
+    endfunction
 
     // ------------------------------------------------------------ N, L_t, M: neuron or scores
     logic fin_v;                  // the last stage's result is valid
@@ -351,13 +364,16 @@ module snn_mvu #(
         if (MODE != 2 && IN_TIME) begin : g_serial
             // LIF in time: one timestep per advance. A neuron fold ends at most every SF >= T advances, so
             // its T steps are done when the next one arrives. Step t uses a[t]+b and a[t]+b-theta prepared
-            // (selected, subtracted, registered) during step t-1.
+            // (subtracted, registered) during step t-1. The fold's a[t]+b shift down one lane per step, so the
+            // next step's value is always in lane 1: no multiplexer indexed by the step counter.
             localparam int TSW = T > 1 ? $clog2(T) : 1;
+            localparam int NXT = NACC > 1 ? 1 : 0;
             logic busy;
             logic [TSW-1:0] ts;
             logic signed [SB-1:0] abs_ [LANES];                       // a[t] + b of the fold being stepped
             logic signed [SB-1:0] ths [PE];
             logic signed [SB-1:0] abc [PE], abtc [PE];                // step ts's a[t]+b, a[t]+b-theta
+            logic signed [DB-1:0] abcm [PE], abtcm [PE];              // ... and each - theta - 1
             logic signed [SB-1:0] u [PE];
             logic [PE-1:0] o;
             logic [T-1:0] spk [PE];
@@ -368,10 +384,15 @@ module snn_mvu #(
             wire logic [TSW-1:0] nxt = step_last ? '0 : ts + 1'b1;   // the step prepared now
             always_comb begin
                 for (int p = 0; p < PE; p++) begin
-                    logic signed [SB-1:0] ui;
+                    logic signed [SB-1:0] ui, lu;
+                    logic signed [DB-1:0] dn;
+                    logic sel;
                     ui = ts == '0 ? SB'(0) : u[p];                    // u[-1] = 0, o[-1] = 0
-                    un[p] = leak(ui) + ((ts != '0 && o[p]) ? abtc[p] : abc[p]);
-                    on[p] = un[p] > ths[p];
+                    sel = ts != '0 && o[p];
+                    lu = leak(ui);
+                    un[p] = lu + (sel ? abtc[p] : abc[p]);
+                    dn = ext(lu) + (sel ? abtcm[p] : abcm[p]);        // u[t] - theta - 1
+                    on[p] = !dn[DB-1];                                // u[t] > theta
                 end
             end
             always_ff @(posedge clk) begin
@@ -388,12 +409,17 @@ module snn_mvu #(
                         for (int p = 0; p < PE; p++) begin
                             abc[p] <= acc_reg[p*NACC];
                             abtc[p] <= acc_reg[p*NACC] - tha_reg[p];
+                            abcm[p] <= minus_th1(acc_reg[p*NACC], tha_reg[p], 1'b0);
+                            abtcm[p] <= minus_th1(acc_reg[p*NACC], tha_reg[p], 1'b1);
                         end
                     end else if (busy) begin
                         ts <= nxt;
                         for (int p = 0; p < PE; p++) begin
-                            abc[p] <= abs_[p*NACC + (MODE == 0 ? 0 : 32'(nxt))];
-                            abtc[p] <= abs_[p*NACC + (MODE == 0 ? 0 : 32'(nxt))] - ths[p];
+                            abc[p] <= abs_[p*NACC + NXT];
+                            abtc[p] <= abs_[p*NACC + NXT] - ths[p];
+                            abcm[p] <= minus_th1(abs_[p*NACC + NXT], ths[p], 1'b0);
+                            abtcm[p] <= minus_th1(abs_[p*NACC + NXT], ths[p], 1'b1);
+                            for (int j = 0; j + 1 < NACC; j++) abs_[p*NACC + j] <= abs_[p*NACC + j + 1];
                         end
                     end
                     if (busy)
@@ -420,7 +446,8 @@ module snn_mvu #(
             /* verilator lint_off UNUSEDSIGNAL */  // the carried values a later stage no longer reads
             logic signed [SB-1:0] ab [T + 1][LANES];
             logic signed [SB-1:0] abt [T + 1][LANES];
-            logic signed [SB-1:0] th [T + 1][PE];
+            logic signed [DB-1:0] abm [T + 1][LANES];                 // a + b - theta - 1
+            logic signed [DB-1:0] abtm [T + 1][LANES];                // a + b - 2 theta - 1
             logic signed [SB-1:0] u [T + 1][PE];
             logic [T-1:0] spk [T + 1][PE];
             /* verilator lint_on UNUSEDSIGNAL */
@@ -429,12 +456,13 @@ module snn_mvu #(
                 else if (advance) nv[0] <= ca_reg.v && ca_reg.last;
                 if (advance) begin
                     for (int p = 0; p < PE; p++) begin
-                        th[0][p] <= tha_reg[p];
                         u[0][p] <= '0;
                         spk[0][p] <= '0;
                         for (int j = 0; j < NACC; j++) begin
                             ab[0][p*NACC+j] <= acc_reg[p*NACC+j];
                             abt[0][p*NACC+j] <= acc_reg[p*NACC+j] - tha_reg[p];
+                            abm[0][p*NACC+j] <= minus_th1(acc_reg[p*NACC+j], tha_reg[p], 1'b0);
+                            abtm[0][p*NACC+j] <= minus_th1(acc_reg[p*NACC+j], tha_reg[p], 1'b1);
                         end
                     end
                 end
@@ -448,22 +476,32 @@ module snn_mvu #(
                         for (int j = 0; j < LANES; j++) begin
                             ab[t+1][j] <= '0;
                             abt[t+1][j] <= '0;
+                            abm[t+1][j] <= '0;
+                            abtm[t+1][j] <= '0;
                         end
-                        for (int p = 0; p < PE; p++) th[t+1][p] <= '0;
                     end else if (advance) begin
                         ab[t+1] <= ab[t];
                         abt[t+1] <= abt[t];
-                        th[t+1] <= th[t];
+                        abm[t+1] <= abm[t];
+                        abtm[t+1] <= abtm[t];
                     end
                     if (advance) begin
                         for (int p = 0; p < PE; p++) begin
-                            logic signed [SB-1:0] un;
-                            if (t == 0) un = ab[t][p*NACC+J];                 // u[-1] = 0, o[-1] = 0
-                            else un = leak(u[t][p]) + (spk[t][p][t > 0 ? t - 1 : 0] ? abt[t][p*NACC+J]
-                                                                                    : ab[t][p*NACC+J]);
+                            logic signed [SB-1:0] lu, un;
+                            logic signed [DB-1:0] dn;
+                            logic sel;
+                            if (t == 0) begin                                 // u[-1] = 0, o[-1] = 0
+                                un = ab[t][p*NACC+J];
+                                dn = abm[t][p*NACC+J];
+                            end else begin
+                                sel = spk[t][p][t > 0 ? t - 1 : 0];
+                                lu = leak(u[t][p]);
+                                un = lu + (sel ? abt[t][p*NACC+J] : ab[t][p*NACC+J]);
+                                dn = ext(lu) + (sel ? abtm[t][p*NACC+J] : abm[t][p*NACC+J]);
+                            end
                             u[t+1][p] <= un;
                             spk[t+1][p] <= spk[t][p];
-                            spk[t+1][p][t] <= un > th[t][p];
+                            spk[t+1][p][t] <= !dn[DB-1];                      // u[t] > theta
                         end
                     end
                 end
