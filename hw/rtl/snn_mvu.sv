@@ -384,14 +384,16 @@ module snn_mvu #(
             wire logic [TSW-1:0] nxt = step_last ? '0 : ts + 1'b1;   // the step prepared now
             always_comb begin
                 for (int p = 0; p < PE; p++) begin
-                    logic signed [SB-1:0] ui, lu;
+                    logic signed [SB-1:0] ui, lk;
                     logic signed [DB-1:0] dn;
                     logic sel;
                     ui = ts == '0 ? SB'(0) : u[p];                    // u[-1] = 0, o[-1] = 0
                     sel = ts != '0 && o[p];
-                    lu = leak(ui);
-                    un[p] = lu + (sel ? abtc[p] : abc[p]);
-                    dn = ext(lu) + (sel ? abtcm[p] : abcm[p]);        // u[t] - theta - 1
+                    lk = LEAK_SHIFT == 0 ? SB'(0) : ui >>> LEAK_SHIFT;  // leak(u) = u - lk
+                    // each a three-operand sum (one compressor level and one carry chain), not leak's
+                    // chain followed by the adder's
+                    un[p] = ui - lk + (sel ? abtc[p] : abc[p]);
+                    dn = ext(ui) - ext(lk) + (sel ? abtcm[p] : abcm[p]);  // u[t] - theta - 1
                     on[p] = !dn[DB-1];                                // u[t] > theta
                 end
             end
