@@ -25,12 +25,12 @@
 //       accumulator holds a[t] + b when the fold ends
 //   N   MODE 2: + T*b (shift-adds, no multiplier)
 //   L   MODE 0/1: u[t] = leak(u[t-1]) + (o[t-1] ? a[t]+b-theta : a[t]+b),
-//       o[t] = sign of leak(u[t-1]) + (o[t-1] ? a[t]+b-2theta-1 : a[t]+b-theta-1), a second adder
-//       beside the first (the summands prepared a stage earlier), so no compare follows the adder;
-//       o[t] = u[t] > theta, one membrane update per stage. In time (one
+//       o[t] = u[t] > theta, i.e. leak(u[t-1]) + (o[t-1] ? a[t]+b-2theta-1 : a[t]+b-theta-1) >= 0:
+//       a second adder beside the first (its summands prepared a stage earlier), so no compare
+//       follows the adder; one membrane update per stage. In time (one
 //       timestep per cycle, one LIF per PE; a neuron fold ends at most every
 //       SF >= T cycles) or in space (stage N: a+b-theta, then T stages L_t,
-//       registered between successive updates): LIF_TIME. Measured (Yosys,
+//       registered between successive updates): LIF_TIME. Measured before the second adder (Yosys,
 //       SB 9-12): T 5 in space 190 LUT / 355 FF per PE, in time 221 / 151;
 //       T 16 in space 792 / 3588, in time 474 / 491
 //   M   MODE 2 with EMIT_LABEL: a compare tree over PE, registered per level,
