@@ -11,14 +11,17 @@ every 1-bit of |W| times every input bit is one bit in the column of its
 weight (for W < 0 the inverted bit, the constants collected in K: -x 2^j =
 (~x) 2^j - 2^j), zero weights cost nothing; k:3 counters (k <= 6, full-adder
 logic, one LUT6 per output bit) compress the columns, a register after every
-``lps`` counter stages, until two rows are left; one adder gives
-``a = row0 + row1 + K`` exactly. Widths come from the exact per-layer bounds of
-the constants.
+``lps`` counter stages, until two rows are left; one two-operand adder gives
+``a + b = row0 + row1`` modulo 2^AW: K and the bias enter the columns as
+constant bits, and the result is exact because a + b fits AW signed bits.
+Widths come from the exact per-layer bounds of the constants.
 
 Time: MODE 1 (spike LIF) and MODE 2 (output accumulator) take one timestep per
 cycle (bit-plane t of the held input vector), so a vector takes T cycles; the
 LIF is one membrane update per cycle per channel (``u = leak(u) + (o ? a+b-theta
-: a+b)``, b and b-theta constants), the scores accumulate from T*b. MODE 0
+: a+b)``); its spike ``u > theta`` is the sign of a second adder beside it,
+``leak(u) + (o ? a+b-2theta-1 : a+b-theta-1)``, so no compare follows an adder
+in one stage (as in ``snn_mvu``). The scores accumulate a+b. MODE 0
 (image input) computes the product once per vector and integrates it T times in
 T pipelined LIF stages: one vector per cycle. The label is a registered compare
 tree over the channels (lowest index on ties).
@@ -55,28 +58,45 @@ class Stage:
 
 @dataclass
 class ChannelTree:
-    """The compressor tree of one output channel: ``a = row0 + row1 + K``."""
+    """The compressor tree of one output channel: ``a = row0 + row1`` modulo ``2^width`` (K in the columns)."""
 
     stages: list  #: Stage per counter stage (all channels of a block have the same number)
     row0: list  #: bit expressions of the first row, column 0 first ('' = 0)
     row1: list  #: of the second row
-    K: int  #: the constant from negative weights
+    K: int  #: the constant from negative weights plus the bias (its bits mod 2^width are in the columns)
     lo: int  #: smallest value of a
     hi: int  #: largest value of a
     inputs: int  #: input bits entering the tree (1-bits of |W| x input bits)
+    width: int  #: signed bits of a: the rows are added modulo 2^width
 
 
 def _bit(x: str, i: int, k: int, ebits: int) -> str:
     return f"{x}[{i * ebits + k}]" if ebits > 1 else f"{x}[{i}]"
 
 
-def plan_channel(w: np.ndarray, ebits: int, prefix: str, x: str = "x_reg") -> ChannelTree:
-    """The compressor tree of one channel with integer weights ``w`` (MW,) over inputs of ``ebits`` unsigned bits.
+def sum_bounds(w: np.ndarray, ebits: int, bias: int = 0) -> tuple[int, int]:
+    """The smallest and largest ``x @ w + bias`` over inputs of ``ebits`` unsigned bits."""
+    top = (1 << ebits) - 1
+    return (sum(min(0, int(v)) for v in w) * top + int(bias), sum(max(0, int(v)) for v in w) * top + int(bias))
 
+
+def plan_channel(w: np.ndarray, ebits: int, prefix: str, x: str = "x_reg", bias: int = 0,
+                 width: int | None = None) -> ChannelTree:
+    """The compressor tree of one channel with integer weights ``w`` (MW,) over inputs of ``ebits`` unsigned bits:
+    ``a = x @ w + bias`` in ``width`` signed bits (default: the exact bound).
+
+    The constant K (from negative weights, plus ``bias``) enters the columns as constant 1-bits of
+    ``K mod 2^width``, so that one two-operand adder gives ``a = row0 + row1`` modulo ``2^width``; columns at
+    ``width`` and above are never built. Exact, since ``a`` fits ``width`` signed bits (two's complement).
     ``prefix`` names its nodes; ``x`` is the input vector (element i, bit k at ``x[i*ebits + k]``).
     """
+    lo, hi = sum_bounds(w, ebits, bias)
+    need = signed_bits(max(abs(lo), abs(hi)))
+    width = need if width is None else int(width)
+    if width < need:
+        raise ValueError(f"{prefix}: a in [{lo}, {hi}] needs {need} signed bits, not {width}")
     cols: dict[int, list[str]] = defaultdict(list)
-    K = 0
+    K = int(bias)
     for i, v in enumerate(int(v) for v in w):
         for j in range(abs(v).bit_length()):
             if not (abs(v) >> j) & 1:
@@ -88,10 +108,11 @@ def plan_channel(w: np.ndarray, ebits: int, prefix: str, x: str = "x_reg") -> Ch
                 else:
                     cols[j + k].append(f"~{b}")
                     K -= 1 << (j + k)
+    cols = defaultdict(list, {c: b for c, b in cols.items() if c < width})
     n_in = sum(len(c) for c in cols.values())
-    top = (1 << ebits) - 1
-    lo = sum(min(0, int(v)) for v in w) * top
-    hi = sum(max(0, int(v)) for v in w) * top
+    for c in range(width):
+        if ((K % (1 << width)) >> c) & 1:
+            cols[c].append("1'b1")
     stages = []
     uid = 0
     while any(len(b) > 2 for b in cols.values()):
@@ -107,18 +128,21 @@ def plan_channel(w: np.ndarray, ebits: int, prefix: str, x: str = "x_reg") -> Ch
                 uid += 1
                 st.counters.append((name, nb, len(take), take))
                 for b in range(nb):
-                    nxt[c + b].append(f"{name}[{b}]")
+                    if c + b < width:
+                        nxt[c + b].append(f"{name}[{b}]")
             for b in bits[i:]:
+                if b == "1'b1":  # a constant needs no register
+                    nxt[c].append(b)
+                    continue
                 name = f"{prefix}_q{uid}"
                 uid += 1
                 st.passes.append((name, b))
                 nxt[c].append(name)
         stages.append(st)
         cols = nxt
-    width = max(cols) + 1 if cols else 1
     row0 = [cols[c][0] if len(cols.get(c, [])) > 0 else "" for c in range(width)]
     row1 = [cols[c][1] if len(cols.get(c, [])) > 1 else "" for c in range(width)]
-    return ChannelTree(stages, row0, row1, K, lo, hi, n_in)
+    return ChannelTree(stages, row0, row1, K, lo, hi, n_in, width)
 
 
 def _pad_stages(tree: ChannelTree, n: int, prefix: str) -> None:
@@ -128,7 +152,7 @@ def _pad_stages(tree: ChannelTree, n: int, prefix: str) -> None:
         st = Stage()
         for row in (tree.row0, tree.row1):
             for c, b in enumerate(row):
-                if b:
+                if b and b != "1'b1":
                     name = f"{prefix}_p{uid}"
                     uid += 1
                     st.passes.append((name, b))
@@ -139,12 +163,14 @@ def _pad_stages(tree: ChannelTree, n: int, prefix: str) -> None:
 def eval_tree(tree: ChannelTree, x_bits: np.ndarray) -> np.ndarray:
     """Evaluate a plan on input bit vectors ``x_bits`` (N, MW*ebits) of 0/1: the ``a`` it computes, (N,).
 
-    A software model of the generated logic (counters, passes, the final adder), for tests.
+    A software model of the generated logic (counters, passes, the final adder modulo 2^width), for tests.
     """
     x_bits = np.asarray(x_bits, dtype=np.int64)
     env = {}
 
     def val(b: str) -> np.ndarray:
+        if b == "1'b1":
+            return np.ones(len(x_bits), dtype=np.int64)
         neg = b.startswith("~")
         name = b[1:] if neg else b
         if name.endswith("]") and "[" in name and not name.startswith("x"):
@@ -165,7 +191,8 @@ def eval_tree(tree: ChannelTree, x_bits: np.ndarray) -> np.ndarray:
         env.update(new)
     r0 = sum(val(b) << c for c, b in enumerate(tree.row0) if b) if any(tree.row0) else 0
     r1 = sum(val(b) << c for c, b in enumerate(tree.row1) if b) if any(tree.row1) else 0
-    return np.asarray(r0 + r1 + tree.K, dtype=np.int64) * np.ones(len(x_bits), dtype=np.int64)
+    a = np.asarray(r0 + r1, dtype=np.int64) * np.ones(len(x_bits), dtype=np.int64) % (1 << tree.width)
+    return np.where(a >= 1 << (tree.width - 1), a - (1 << tree.width), a)
 
 
 @dataclass(frozen=True)
@@ -197,20 +224,23 @@ def estimate_resources(trees: list, m: int, T: int, MW: int, sb: int, leak_shift
     (the carry chains), the bit-plane selection (a T:1 mux per input element, MODE 1/2), the LIF or accumulator
     per channel; flip-flops of the registered stages. DSP and BRAM: none."""
     mh = len(trees)
-    rw = max(len(t.row0) for t in trees)
-    lut = sum(nb for t in trees for st in t.stages for _, nb, _, _ in st.counters) + mh * rw
+    aw = max(t.width for t in trees)
+    db = sb + 2  # the spike adder's width
+    lut = sum(nb for t in trees for st in t.stages for _, nb, _, _ in st.counters) + mh * aw
     ff = sum(sum(nb for _, nb, _, _ in st.counters) + len(st.passes) for t in trees for st in t.stages if st.reg)
-    aw = sb
-    update = (2 if leak_shift else 1) * sb + sb  # leak(u) + mux (a 3- or 2-operand adder), compare
+    # the summands a+b-theta, a+b-theta-1, a+b-2theta-1 (constant adds); per update the membrane and the spike
+    # adders (three-operand with leak: a compressor level and a chain)
+    prep = sb + 2 * db
+    update = (2 if leak_shift else 1) * (sb + db)
     if m == 0 and not leak_shift:  # a compare per timestep with a table of constants
         lut += mh * T * sb
         ff += MW * 8 + mh * (aw + (aw + 4) * T)
     elif m == 0:
-        lut += mh * (sb + T * update)
-        ff += MW * 8 + mh * (aw + 4 * sb * T)
+        lut += mh * (prep + T * update)
+        ff += MW * 8 + mh * (aw + prep + (3 * sb + 2 * db + 1) * T)
     elif m == 1:
-        lut += -(-T // 4) * MW * (T > 1) + mh * (sb + update)
-        ff += MW * (T + 1) + mh * (aw + 3 * sb + 1 + T)
+        lut += -(-T // 4) * MW * (T > 1) + mh * (prep + update)
+        ff += MW * (T + 1) + mh * (aw + 3 * sb + 2 * db + 1 + T)
     else:
         lut += -(-T // 4) * MW * (T > 1) + mh * sb + (2 * sb * (mh - 1) if label else 0)
         ff += MW * (T + 1) + mh * (aw + sb) + (2 * sb * mh if label else 0)
@@ -245,7 +275,10 @@ def const_block(name: str, mode: str, weight: np.ndarray, bias: np.ndarray, thet
     m = MODES[p.mode]
     ebits = p.IBITS if m == 0 else 1
     module = f"{name}_cmvu"
-    trees = [plan_channel(arr.weight[:, c], ebits, f"c{c}") for c in range(mh)]
+    b = [int(v) for v in arr.bias]
+    bounds = [sum_bounds(arr.weight[:, c], ebits, b[c]) for c in range(mh)]
+    aw = signed_bits(max(max(abs(lo), abs(hi)) for lo, hi in bounds))  # a + b (the adder's output)
+    trees = [plan_channel(arr.weight[:, c], ebits, f"c{c}", bias=b[c], width=aw) for c in range(mh)]
     n_st = max(len(t.stages) for t in trees)
     for c, t in enumerate(trees):
         _pad_stages(t, n_st, f"c{c}")
@@ -253,14 +286,12 @@ def const_block(name: str, mode: str, weight: np.ndarray, bias: np.ndarray, thet
         for s, st in enumerate(t.stages, start=1):
             st.reg = s % lps == 0 or s == n_st
     tree_lat = sum(1 for st in trees[0].stages if st.reg)
-    b = [int(v) for v in arr.bias]
     th = [int(v) for v in arr.theta] if arr.theta is not None else [0] * mh
-    # the adder gives a + b (the bias joins the constant K)
-    aw = signed_bits(max(max(abs(t.lo + b[c]), abs(t.hi + b[c])) for c, t in enumerate(trees)))
+    # t.lo, t.hi: the bounds of a + b
     if m == 2:
-        sbound = max(T * (max(abs(t.lo), abs(t.hi)) + abs(b[c])) for c, t in enumerate(trees))
+        sbound = max(T * max(abs(t.lo), abs(t.hi)) for t in trees)
     else:
-        sbound = max(T * (max(abs(t.lo), abs(t.hi)) + abs(b[c]) + th[c]) + th[c] for c, t in enumerate(trees))
+        sbound = max(T * (max(abs(t.lo), abs(t.hi)) + th[c]) + th[c] for c, t in enumerate(trees))
     sb = max(signed_bits(sbound), aw)
     out_sb = p.STATE_BITS
     if m == 2 and sb > out_sb:
@@ -274,7 +305,7 @@ def const_block(name: str, mode: str, weight: np.ndarray, bias: np.ndarray, thet
                                  for i in reversed(range(rw))) + "}",
             row1="{" + ", ".join((t.row1[i] if i < len(t.row1) and t.row1[i] else "1'b0")
                                  for i in reversed(range(rw))) + "}",
-            K=_lit(t.K + b[c], aw + rw + 1), TH=_lit(th[c], sb),
+            TH=_lit(th[c], sb), TH1=_lit(th[c] + 1, sb + 2), TH21=_lit(2 * th[c] + 1, sb + 2),
             # no leak, constant input (MODE 0): o[t] = (a+b) > floor(theta (s+1) / (t+1)), s = spikes before t
             # (s <= t at step t; the table is T + 1 deep in s so that the count's SW bits index it exactly, the
             # unreachable entries s > t hold theta)
@@ -290,7 +321,7 @@ def const_block(name: str, mode: str, weight: np.ndarray, bias: np.ndarray, thet
                 counters[k] += 1
     text = render("rtl/snn_cmvu.sv.j2", module=module, layer=name, mode=m, mode_name=p.mode.value,
                   emit_label=p.EMIT_LABEL, T=T, MW=mw, MH=mh, IN_BITS=p.IBITS, EBITS=p.elem_bits,
-                  LEAK_SHIFT=p.LEAK_SHIFT, AW=aw, SB=sb, OUT_SB=out_sb, RW=rw, LABEL_BITS=p.LABEL_BITS,
+                  LEAK_SHIFT=p.LEAK_SHIFT, AW=aw, SB=sb, OUT_SB=out_sb, LABEL_BITS=p.LABEL_BITS,
                   in_width=p.in_width, out_width=p.out_width, tree_lat=tree_lat, label_levels=label_levels,
                   lps=lps, chans=chans,
                   counter_sizes=sorted(counters))
