@@ -21,11 +21,22 @@ def test_tree_computes_the_exact_dot_product(ebits, mw):
         w[rng.random(mw) < 0.3] = 0
         x = rng.integers(0, 1 << ebits, (64, mw))
         x[0], x[1] = 0, (1 << ebits) - 1  # the extremes
-        tree = plan_channel(w, ebits, "c")
-        assert np.array_equal(eval_tree(tree, _bits(x, ebits)), x @ w)
-        assert tree.lo <= int((x @ w).min()) and int((x @ w).max()) <= tree.hi
+        bias = int(rng.integers(-300, 301))
+        tree = plan_channel(w, ebits, "c", bias=bias)
+        # the constant of the negative weights and the bias are constant bits in the columns, the adder has two
+        # operands and works modulo 2^width: exact, since a + b fits width signed bits
+        assert np.array_equal(eval_tree(tree, _bits(x, ebits)), x @ w + bias)
+        assert tree.lo <= int((x @ w).min()) + bias and int((x @ w).max()) + bias <= tree.hi
+        assert len(tree.row0) == len(tree.row1) == tree.width
+        wide = plan_channel(w, ebits, "c", bias=bias, width=tree.width + 3)  # the block's common width
+        assert np.array_equal(eval_tree(wide, _bits(x, ebits)), x @ w + bias)
         assert all(k <= MAX_COUNTER for st in tree.stages for _, _, k, _ in st.counters)
         assert all(sum(1 for b in row if b) <= len(row) for row in (tree.row0, tree.row1))
+
+
+def test_a_width_below_the_bound_is_refused():
+    with pytest.raises(ValueError, match=r"c7: a in \[-16, 40\] needs 7 signed bits, not 6"):
+        plan_channel(np.array([-3, 5]), 3, "c7", bias=5, width=6)
 
 
 def test_zero_weights_enter_no_tree():
