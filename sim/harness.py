@@ -100,10 +100,11 @@ LEGACY = HarnessBuild()
 #: Verilator's statement reordering (-freorder) took most of the build, minutes of CPU on snn_mvu's unrolled adder
 #: trees, and changed no instruction of the simulation (same callgrind count); the run-once constructor and initial
 #: code needs no optimization; make compiles the generated files in parallel. Verilator unrolls loops of at most
-#: 64 iterations (``--unroll-count``): the constant-weight unit's loops over its 288 input elements stayed loops
-#: over a 288-bit vector, every bit written with a masked update of all nine words; unrolled (up to 4,096), a
-#: 16-channel slice of the fmnist conv2 unit simulates 1.95x faster (24k -> 47k cycles/s; -O3 instead of -O2:
-#: no difference).
+#: 64 iterations (``--unroll-count``): the constant-weight unit's loop that stores its 288 input elements as
+#: bit-planes stayed a loop over a 288-bit vector, every bit written with a masked update of all nine words;
+#: unrolled (up to 4,096), a 16-channel slice of the fmnist conv2 unit simulates 1.95x faster (24k -> 47k
+#: cycles/s; -O3 instead of -O2: no difference). On the whole 100k design this only brings the bit-plane form back
+#: to the speed of the element-major form before it (40 frames: 9.0-9.4 s CPU either way).
 DEFAULT_BUILD = HarnessBuild(verilator=("-O3", "-fno-reorder", "--unroll-count", "4096", "--x-assign", "fast",
                                         "--x-initial", "fast"),
                              opt_fast="-O2", opt_slow="-O0", jobs=None)
