@@ -38,9 +38,8 @@ from qonnx.custom_op.registry import getCustomOp
 from bench.blocks import RESOURCES, failure, resources, synth_block
 from dietsnn.artifacts import Stitched
 from hw import finn_ops  # noqa: F401  (registers the project's ops)
-from hw.stitch import _extra_ports, _pad
 from hw.synth import SynthError, stage_for_slang, synthesize
-from hw.templating import render
+from hw.timing import finn_node_harness
 from hw.toolenv import cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,13 +200,8 @@ def _per_instance(build: Path, st: dict, src: Path, work: Path, blocks: dict, ti
                 except (SynthError, subprocess.TimeoutExpired) as e:
                     row = _row(node.name, node.op_type, "not synthesized", None, time.time() - t, error=failure(e))
         else:
+            key, harness_top, files = finn_node_harness(node, src, st["sources"], work)
             module = inst.get_nodeattr("gen_top_module")
-            names = [n for n in inst.get_rtl_file_list() if Path(n).suffix in (".sv", ".v")]
-            order = [n for n in st["sources"] if n in names] + [n for n in names if n not in st["sources"]]
-            in_w, out_w = _pad(inst.get_instream_width()), _pad(inst.get_outstream_width())
-            extra = _extra_ports(node)
-            key = hashlib.sha256(repr((node.op_type, in_w, out_w, extra, [
-                re.sub(rf"\b{re.escape(module)}\b", "@", (src / n).read_text()) for n in order])).encode()).hexdigest()
             wrapper = (src / f"{module}.v") if (src / f"{module}.v").is_file() else None
             more = {"fifo": _fifo_info(wrapper.read_text())} if node.op_type.startswith("StreamingFIFO") and wrapper \
                 else {}
@@ -217,16 +211,8 @@ def _per_instance(build: Path, st: dict, src: Path, work: Path, blocks: dict, ti
                 row = _row(node.name, node.op_type, f"instance (same sources as {first['name']}: synthesized once, "
                            "counted per instance)", res, 0.0, **more)
             else:
-                harness_top = f"ns_{node.name}"
-                text = render(
-                    "rtl/dataflow_top.sv.j2", top=harness_top, edges=[], in_width=in_w, out_width=out_w,
-                    nodes=[{"name": node.name, "op_type": node.op_type, "module": module, "src": "s_axis_0",
-                            "dst": "m_axis_0", "extra": extra}])
-                harness = work / "harness" / f"{harness_top}.sv"
-                harness.parent.mkdir(parents=True, exist_ok=True)
-                harness.write_text(text)
                 try:
-                    res = _synth(work, node.name, harness_top, [src / n for n in order] + [harness], {}, (), timeout)
+                    res = _synth(work, node.name, harness_top, files, {}, (), timeout)
                     row = _row(node.name, node.op_type, "instance", resources(res), time.time() - t, **more)
                     done[key] = row
                 except (SynthError, subprocess.TimeoutExpired) as e:

@@ -119,14 +119,17 @@ def _ours(model, node, src: Path, work: Path, timeout: int) -> dict:
     return _row(node, f"one-PE slice ({why or f'more than {SLICE_LEAVES} tree leaves'})", res, time.time() - t)
 
 
-def _finn(node, src: Path, st_sources: list[str], work: Path, timeout: int, done: dict) -> dict:
+def finn_node_harness(node, src: Path, st_sources: list[str], work: Path) -> tuple[str, str, list[Path]]:
+    """A FINN node of a stitched build alone in a one-node harness (``templates/rtl/dataflow_top.sv.j2``), for
+    Yosys: ``(key, top, files)``. ``key`` is the content of its sources and ports (nodes with equal keys
+    synthesize alike), ``top`` the harness module (written to ``work/harness``), ``files`` the sources in compile
+    order (``st_sources``: the stitched build's order), the harness last."""
     from qonnx.custom_op.registry import getCustomOp
 
     from .stitch import _extra_ports, _pad
     from .templating import render
 
     inst = getCustomOp(node)
-    t = time.time()
     module = inst.get_nodeattr("gen_top_module")
     names = [n for n in inst.get_rtl_file_list() if Path(n).suffix in (".sv", ".v")]
     order = [n for n in st_sources if n in names] + [n for n in names if n not in st_sources]
@@ -137,17 +140,23 @@ def _finn(node, src: Path, st_sources: list[str], work: Path, timeout: int, done
                          ".wlo_V_TVALID()", ".wlo_V_TREADY(1'b0)"]  # its weight-load chain stays idle
     key = hashlib.sha256(repr((node.op_type, in_w, out_w, extra, [
         re.sub(rf"\b{re.escape(module)}\b", "@", (src / n).read_text()) for n in order])).encode()).hexdigest()
-    if key in done:
-        return {**done[key], "name": node.name, "method": f"same sources as {done[key]['name']}", "seconds": 0.0}
-    harness_top = f"ns_{node.name}"
+    top = f"ns_{node.name}"
     text = render(
-        "rtl/dataflow_top.sv.j2", top=harness_top, edges=[], in_width=in_w, out_width=out_w, load=None,
+        "rtl/dataflow_top.sv.j2", top=top, edges=[], in_width=in_w, out_width=out_w, load=None,
         nodes=[{"name": node.name, "op_type": node.op_type, "module": module, "src": "s_axis_0", "dst": "m_axis_0",
                 "extra": extra, "link": None}])
-    harness = work / "harness" / f"{harness_top}.sv"
+    harness = work / "harness" / f"{top}.sv"
     harness.parent.mkdir(parents=True, exist_ok=True)
     harness.write_text(text)
-    res = timing(str(work / node.name), harness_top, [src / n for n in order] + [harness], {}, (), timeout=timeout)
+    return key, top, [src / n for n in order] + [harness]
+
+
+def _finn(node, src: Path, st_sources: list[str], work: Path, timeout: int, done: dict) -> dict:
+    t = time.time()
+    key, harness_top, files = finn_node_harness(node, src, st_sources, work)
+    if key in done:
+        return {**done[key], "name": node.name, "method": f"same sources as {done[key]['name']}", "seconds": 0.0}
+    res = timing(str(work / node.name), harness_top, files, {}, (), timeout=timeout)
     row = _row(node, "one-node harness", res, time.time() - t)
     done[key] = row
     return row
