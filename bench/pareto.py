@@ -78,8 +78,9 @@ def measured_points(network_json: Path, synth_jsons: list[Path] = ()) -> list[di
         for b in json.loads(network_json.read_text()).get("builds", []):
             y = b.get("yosys", {}).get("totals", {})
             if y.get("LUT") is not None:
+                how = b["yosys"].get("method", "whole design")
                 out.append({"target_fps": b["target_fps"], "fps": b["performance"]["fps_at_clock"], "LUT": y["LUT"],
-                            "source": f"{network_json.name}: Yosys (whole design), fps from the RTL simulation"})
+                            "source": f"{network_json.name}: Yosys ({how}), fps from the RTL simulation"})
     for path in synth_jsons:
         if not path.is_file():
             continue
