@@ -32,6 +32,7 @@ Stages are cached in the build folder; ``--limit`` runs fewer images (a smoke ru
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -88,12 +89,22 @@ def rtl_synops(net: IntNetwork, harness: Harness, taps: dict[str, np.ndarray]) -
     return out
 
 
+def content_hash(files) -> str:
+    """SHA-256 prefix of the names and bytes of ``files`` (a saved result is reused only for the same sources)."""
+    h = hashlib.sha256()
+    for f in sorted(Path(f) for f in files):
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
 def run_rtl_cached(build: Path, images: np.ndarray, golden: np.ndarray, chunk: int, batch: int,
                    jobs: int | None = None) -> dict:
-    """``run_rtl``, or its saved result for the same build, images and golden (``BUILD/bench_rtl.*``)."""
+    """``run_rtl``, or its saved result for the same network, stitched RTL, harness, images and golden
+    (``BUILD/bench_rtl.*``)."""
     from sim.harness import build_harness
 
-    key = f"{Stitched.load(build).network_id}-" \
+    sources = [f for f in (build / "rtl").rglob("*") if f.is_file()] + [ROOT / "sim" / "harness" / "axis_harness.cpp"]
+    key = f"{Stitched.load(build).network_id}-{content_hash(sources)}-" \
           f"{len(images)}-{int(golden.sum())}-{chunk}-{batch}"
     meta_path, taps_path = build / "bench_rtl.json", build / "bench_rtl_taps.npz"
     if meta_path.is_file() and taps_path.is_file() and json.loads(meta_path.read_text()).get("key") == key:
@@ -105,8 +116,8 @@ def run_rtl_cached(build: Path, images: np.ndarray, golden: np.ndarray, chunk: i
         return res
     res = run_rtl(build, images, golden, chunk, batch, jobs)
     np.savez(taps_path, **res["taps"])
-    meta_path.write_text(json.dumps({"key": key, **{k: v for k, v in res.items()
-                                                     if k not in ("taps", "harness", "net")}}, indent=2))
+    atomic_write_text(meta_path, json.dumps({"key": key, **{k: v for k, v in res.items()
+                                                             if k not in ("taps", "harness", "net")}}, indent=2))
     return res
 
 
@@ -145,6 +156,21 @@ def run_rtl(build: Path, images: np.ndarray, golden: np.ndarray, chunk: int, bat
             "latency_cycles": int(one.frame_done[0] - one.frame_start[0]),
             "stalls_50_frames_equal": bool(np.array_equal(stall_scores, golden[:50])),
             "harness_build_s": build_s, "simulation_s": sim_s, "simulated_cycles": cycles, "jobs": jobs}
+
+
+def run_hls_cached(build: Path, images: np.ndarray, golden: np.ndarray, jobs: int | None = None) -> dict:
+    """``run_hls``, or its saved result for the same dataflow graph, HLS sources, images and golden
+    (``BUILD/bench_hls.json``): a later stage that fails does not cost the chain's minutes again."""
+    sources = [build / "dataflow.onnx", *sorted((ROOT / "hw" / "hls").glob("*.h")), ROOT / "hw" / "hls_gen.py",
+               ROOT / "sim" / "hls_chain.py"]
+    key = f"{content_hash(sources)}-{len(images)}-{int(golden.sum())}"
+    path = build / "bench_hls.json"
+    if path.is_file() and json.loads(path.read_text()).get("key") == key:
+        log(f"reusing the HLS chain run saved in {path}")
+        return {k: v for k, v in json.loads(path.read_text()).items() if k != "key"}
+    res = run_hls(build, images, golden, jobs)
+    atomic_write_text(path, json.dumps({"key": key, **res}, indent=2) + "\n")
+    return res
 
 
 def run_hls(build: Path, images: np.ndarray, golden: np.ndarray, jobs: int | None = None) -> dict:
@@ -275,7 +301,7 @@ def bench_build(fps: float, build: Path, a, images: np.ndarray, labels: np.ndarr
         "simulated_cycles": rtl["simulated_cycles"], "simulation_jobs": rtl.get("jobs"),
     }
     if not a.skip_hls:
-        result["hls_vs_golden"] = run_hls(build, images, g.scores, a.jobs)
+        result["hls_vs_golden"] = run_hls_cached(build, images, g.scores, a.jobs)
     syn = None
     if not a.skip_synth:
         from bench.network_synth import synthesize_design
