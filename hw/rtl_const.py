@@ -296,15 +296,12 @@ def const_block(name: str, mode: str, weight: np.ndarray, bias: np.ndarray, thet
     out_sb = p.STATE_BITS
     if m == 2 and sb > out_sb:
         raise BlockParamError(name, [f"the scores need {sb} bits, more than the stream's {out_sb}"])
-    rw = max(len(t.row0) for t in trees)
     chans = []
     for c, t in enumerate(trees):
         chans.append(dict(
-            stages=t.stages,
-            row0="{" + ", ".join((t.row0[i] if i < len(t.row0) and t.row0[i] else "1'b0")
-                                 for i in reversed(range(rw))) + "}",
-            row1="{" + ", ".join((t.row1[i] if i < len(t.row1) and t.row1[i] else "1'b0")
-                                 for i in reversed(range(rw))) + "}",
+            stages=t.stages,  # both rows are AW bits (plan_channel's width), column 0 last in the concatenation
+            row0="{" + ", ".join(b or "1'b0" for b in reversed(t.row0)) + "}",
+            row1="{" + ", ".join(b or "1'b0" for b in reversed(t.row1)) + "}",
             TH=_lit(th[c], sb), TH1=_lit(th[c] + 1, sb + 2), TH21=_lit(2 * th[c] + 1, sb + 2),
             # no leak, constant input (MODE 0): o[t] = (a+b) > floor(theta (s+1) / (t+1)), s = spikes before t
             # (s <= t at step t; the table is T + 1 deep in s so that the count's SW bits index it exactly, the
