@@ -39,6 +39,7 @@ import numpy as np
 from dietsnn.ref.widths import signed_bits
 from dietsnn.vocab import MAX_RTL_WEIGHT_BITS, MAX_STATE_BITS, MIN_RTL_WEIGHT_BITS, MvuMode
 
+from .cmvu_vectors import vector_stages
 from .block_params import BlockParamError, MVUParams, check_mvu_arrays
 from .templating import render
 
@@ -80,6 +81,20 @@ def sum_bounds(w: np.ndarray, ebits: int, bias: int = 0) -> tuple[int, int]:
     return (sum(min(0, int(v)) for v in w) * top + int(bias), sum(max(0, int(v)) for v in w) * top + int(bias))
 
 
+def _chunks(bits: list) -> list:
+    """A column's counters, as their input bits: k:3 counters of at most ``MAX_COUNTER`` bits while more than two
+    bits are left (the rest is passed on). The full counters take their bits in transposed order (counter q of m:
+    bits q, m + q, 2m + q, ...): every bit of a column has the same depth, so the netlist is the same, and input r
+    of consecutive counters is a run of consecutive bits, which ``hw.cmvu_vectors`` turns into part-selects."""
+    sizes, i = [], 0
+    while len(bits) - i > 2:
+        sizes.append(min(MAX_COUNTER, len(bits) - i))
+        i += sizes[-1]
+    m = sum(1 for k in sizes if k == MAX_COUNTER)
+    full = [[bits[r * m + q] for r in range(MAX_COUNTER)] for q in range(m)]
+    return full + [bits[m * MAX_COUNTER:i]] if len(sizes) > m else full
+
+
 def plan_channel(w: np.ndarray, ebits: int, prefix: str, x: str = "x_reg", bias: int = 0,
                  width: int | None = None) -> ChannelTree:
     """The compressor tree of one channel with integer weights ``w`` (MW,) over inputs of ``ebits`` unsigned bits:
@@ -119,10 +134,8 @@ def plan_channel(w: np.ndarray, ebits: int, prefix: str, x: str = "x_reg", bias:
         st = Stage()
         nxt: dict[int, list[str]] = defaultdict(list)
         for c in sorted(cols):
-            bits, i = cols[c], 0
-            while len(bits) - i > 2:
-                take = bits[i:i + MAX_COUNTER]
-                i += len(take)
+            bits = cols[c]
+            for take in _chunks(bits):
                 nb = len(take).bit_length()
                 name = f"{prefix}_q{uid}"
                 uid += 1
@@ -130,7 +143,7 @@ def plan_channel(w: np.ndarray, ebits: int, prefix: str, x: str = "x_reg", bias:
                 for b in range(nb):
                     if c + b < width:
                         nxt[c + b].append(f"{name}[{b}]")
-            for b in bits[i:]:
+            for b in bits[sum(map(len, _chunks(bits))):]:
                 if b == "1'b1":  # a constant needs no register
                     nxt[c].append(b)
                     continue
@@ -296,12 +309,10 @@ def const_block(name: str, mode: str, weight: np.ndarray, bias: np.ndarray, thet
     out_sb = p.STATE_BITS
     if m == 2 and sb > out_sb:
         raise BlockParamError(name, [f"the scores need {sb} bits, more than the stream's {out_sb}"])
+    vstages, row0, row1 = vector_stages(trees)  # both rows are AW bits (plan_channel's width)
     chans = []
     for c, t in enumerate(trees):
         chans.append(dict(
-            stages=t.stages,  # both rows are AW bits (plan_channel's width), column 0 last in the concatenation
-            row0="{" + ", ".join(b or "1'b0" for b in reversed(t.row0)) + "}",
-            row1="{" + ", ".join(b or "1'b0" for b in reversed(t.row1)) + "}",
             TH=_lit(th[c], sb), TH1=_lit(th[c] + 1, sb + 2), TH21=_lit(2 * th[c] + 1, sb + 2),
             # no leak, constant input (MODE 0): o[t] = (a+b) > floor(theta (s+1) / (t+1)), s = spikes before t
             # (s <= t at step t; the table is T + 1 deep in s so that the count's SW bits index it exactly, the
@@ -320,8 +331,7 @@ def const_block(name: str, mode: str, weight: np.ndarray, bias: np.ndarray, thet
                   emit_label=p.EMIT_LABEL, T=T, MW=mw, MH=mh, IN_BITS=p.IBITS, EBITS=p.elem_bits,
                   LEAK_SHIFT=p.LEAK_SHIFT, AW=aw, SB=sb, OUT_SB=out_sb, LABEL_BITS=p.LABEL_BITS,
                   in_width=p.in_width, out_width=p.out_width, tree_lat=tree_lat, label_levels=label_levels,
-                  lps=lps, chans=chans,
-                  counter_sizes=sorted(counters))
+                  lps=lps, chans=chans, vstages=vstages, rows=list(zip(row0, row1)))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{module}.sv"
