@@ -1,24 +1,24 @@
-"""``make bench-sim-speed``: how fast the RTL level simulates, before and after the speed-up -> sim_speed.json.
+"""``make bench-sim-speed``: how fast the RTL level simulates, against earlier revisions, in one run -> sim_speed.json.
 
-On a stitched build of the shipped fmnist network (``dietsnn compile models/fmnist
---fps 100000`` then ``dietsnn stitch --size-fifos 3``, made in ``--build`` when it is
-not there), for each configuration of the stand-alone Verilator harness
-(``sim/harness.py``, ``HarnessBuild``):
+Issue 10's yardstick is the time to put all 10,000 Fashion-MNIST test images through the stitched RTL on this
+2-core machine. Figures from different sessions are not comparable (the machine is shared, and the design
+changed), so this bench measures, back to back on the same ``--images`` test images:
 
-- the harness build from scratch: wall and CPU seconds (Verilator and the C++
-  compiler, all processes);
-- ``--images`` Fashion-MNIST test images through it (batches of 100 frames, spike
-  taps on, as ``bench-network`` runs them): wall seconds, the simulator processes'
-  CPU seconds, simulated cycles, cycles and images per wall second, cycles per CPU
-  second, and the images whose scores equal the golden.
+- ``issue_baseline``: the checkout when issue 10 was filed (``9bf69ef``): its default 50k-fps build, its
+  harness, one simulator process, through its own ``bench.network`` (1,147 s for 10,000 images then, on a
+  loaded machine);
+- ``before``: the last revision before the bit-sliced compressor trees (``fd7eb51``): the same 100k build as
+  ``after``, its harness, ``--jobs`` processes, through its own ``bench.network``;
+- ``after_1_process`` and ``after``: this checkout (``sim/harness.py``, ``DEFAULT_BUILD``) on a build of the
+  shipped fmnist network (``dietsnn compile models/fmnist --fps 100000``, FIFOs sized by a 3-frame
+  simulation), one process and ``--jobs`` processes over runs of ``--chunk`` images (``bench-network``'s path);
+- the HLS C-simulation chain (``sim.hls_chain``) on the same images.
 
-Configurations: ``before`` (``LEGACY`` options, one simulator process: how
-``bench-network`` ran), ``after_1_process`` (``DEFAULT_BUILD``, one process) and
-``after`` (``DEFAULT_BUILD``, ``--jobs`` processes over runs of ``--chunk`` images:
-``bench-network``'s path now), measured back to back on the same images; the HLS
-C-simulation chain (``sim.hls_chain``) on the same images too. The machine may be
-shared: the load average around each step is recorded, and CPU seconds are the
-steadier figure when it is loaded.
+A revision is exported with ``git archive`` into the cache (outside the checkout) and built there with this
+virtualenv; it is skipped, with the reason recorded, when the checkout has no git history. Each run records
+the harness build (wall and CPU seconds, Verilator and the C++ compiler), the simulation's wall and CPU
+seconds, simulated cycles, cycles and images per wall second, the images whose scores equal the golden, and
+the seconds that 10,000 images would take at that rate. The load average around each step is recorded.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ import json
 import os
 import resource
 import shutil
+import subprocess
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -105,10 +107,73 @@ def measure(build: Path, name: str, options, jobs: int, chunk: int, images: np.n
                           "simulated_cycles": cycles,
                           "cycles_per_wall_s": round(cycles / cr.wall),
                           "images_per_wall_s": round(len(images) / cr.wall, 2),
+                          "seconds_per_10000_images": round(cr.wall / len(images) * 10000),
                           "cycles_per_cpu_s": round(cycles / max(cr.cpu_children, 1e-9))}}
     log(f"{name}: {cr.wall:.0f} s wall, {cr.cpu_children:.0f} s CPU, {cycles / cr.wall:,.0f} cycles/s, "
         f"{len(images) / cr.wall:.1f} images/s, {same}/{len(images)} identical")
     return res
+
+
+#: (run name, revision, fps, what it is); the revisions' own bench.network runs them
+REVISIONS = (
+    ("issue_baseline", "9bf69ef", 50000.0, "the checkout when issue 10 was filed: its default 50k build, one "
+                                           "simulator process"),
+    ("before", "fd7eb51", 100000.0, "the last revision before the bit-sliced compressor trees: the same 100k build, "
+                                    "its harness"),
+)
+
+
+def measure_revision(name: str, rev: str, fps: float, what: str, n_images: int, jobs: int) -> dict:
+    """An earlier revision's RTL run: exported with ``git archive``, compiled, stitched and simulated by its own
+    ``bench.network`` on the first ``n_images`` test images (no Yosys, FINN, timing or HLS)."""
+    work = cache_root() / f"rev_{rev}"
+    src, build, out = work / "src", work / f"build_{fps:.0f}", work / "network.json"
+    git = shutil.which("git")
+    if not git or not (ROOT / ".git").exists():
+        return {"revision": rev, "what": what, "skipped": f"{ROOT} has no git history to export {rev} from"}
+    if not (src / "bench" / "network.py").is_file():
+        shutil.rmtree(src, ignore_errors=True)
+        src.mkdir(parents=True)
+        arc = subprocess.run([git, "-C", str(ROOT), "archive", rev], capture_output=True)
+        if arc.returncode != 0:
+            return {"revision": rev, "what": what,
+                    "skipped": f"git archive {rev} failed: {arc.stderr.decode(errors='replace').strip()}"}
+        subprocess.run(["tar", "-x", "-C", str(src)], input=arc.stdout, check=True)
+    shutil.rmtree(build, ignore_errors=True)  # the harness is built from scratch, as in the other runs
+    cmd = [sys.executable, "-m", "bench.network", "--build", str(build), "--fps", f"{fps:.0f}", "--limit",
+           str(n_images), "--skip-synth", "--skip-finn", "--out", str(out)]
+    help_text = subprocess.run([*cmd[:3], "--help"], cwd=src, capture_output=True, text=True,
+                               env={**os.environ, "PYTHONPATH": str(src)}).stdout
+    cmd += [f for f in ("--skip-timing", "--skip-hls", "--no-whole") if f in help_text]
+    if "--jobs" in help_text:
+        cmd += ["--jobs", str(jobs)]
+    log(f"{name}: {rev} ({what}): {' '.join(cmd[1:])}")
+    with Clock() as c:
+        res = subprocess.run(cmd, cwd=src, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(src)})
+    (work / "bench_network.log").write_text(res.stdout + res.stderr)
+    if res.returncode != 0:
+        raise RuntimeError(f"{name}: {rev}'s bench.network failed (log: {work / 'bench_network.log'}):\n"
+                           f"{res.stderr[-2000:]}")
+    doc = json.loads(out.read_text())
+    r = next(b for b in ([doc] + list(doc.get("builds", []))) if isinstance(b, dict) and "wall_seconds" in b)
+    wall, cycles, n = r["wall_seconds"], int(r["simulated_cycles"]), int(r["images"])
+    sim = float(wall["simulation"])
+    log(f"{name}: harness build {wall['harness_build']:.0f} s, {n} images {sim:.1f} s")
+    return {"revision": rev, "what": what, "fps_target": fps, "processes": r.get("simulation_jobs") or 1,
+            "harness_build": {"wall_s": round(float(wall["harness_build"]), 2), "rebuilt": True},
+            "simulation": {"wall_s": round(sim, 2), "images": n,
+                           "identical_to_golden": int(r["rtl_vs_golden"]["identical_scores"]),
+                           "simulated_cycles": cycles, "cycles_per_wall_s": round(cycles / sim),
+                           "images_per_wall_s": round(n / sim, 2),
+                           "seconds_per_10000_images": round(sim / n * 10000),
+                           "steady_cycles_per_frame": r["performance"]["steady_cycles_per_frame"]},
+            "load_average_1min": c.record()["load_average_1min"]}
+
+
+def cache_root() -> Path:
+    from hw.toolenv import cache_dir
+
+    return cache_dir() / "sim_speed"
 
 
 def measure_hls(build: Path, images: np.ndarray, golden: np.ndarray, jobs: int) -> dict:
@@ -133,7 +198,7 @@ def main() -> int:
     from dietsnn.fsutil import atomic_write_text
     from dietsnn.netfile import IntNetwork
     from dietsnn.ref import run_network
-    from sim.harness import DEFAULT_BUILD, LEGACY
+    from sim.harness import DEFAULT_BUILD
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", help="a stitched fmnist build (compiled at --fps and stitched here when missing; "
@@ -143,44 +208,40 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=default_jobs(), help="simulator processes of the 'after' run")
     ap.add_argument("--chunk", type=int, help="images per simulator run (default: the images over --jobs)")
     ap.add_argument("--reuse", action="store_true", help="keep harnesses already built (no build timing)")
-    ap.add_argument("--skip-before", action="store_true")
+    ap.add_argument("--skip-revisions", action="store_true", help="only this checkout (no earlier revision)")
     ap.add_argument("--skip-hls", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "sim_speed.json"))
     a = ap.parse_args()
-    from hw.toolenv import cache_dir
 
-    build = Path(a.build).expanduser().resolve() if a.build else cache_dir() / "sim_speed" / f"fmnist_{a.fps:.0f}"
+    build = Path(a.build).expanduser().resolve() if a.build else cache_root() / f"fmnist_{a.fps:.0f}"
     prepare(build, a.fps)
     images = load_fmnist_arrays("test")[0][: a.images]
     golden = run_network(IntNetwork.load(build / "network.snn.npz"), images).scores
     chunk_after = a.chunk or -(-len(images) // a.jobs)
-    configs = [] if a.skip_before else [("before", "before", LEGACY, 1, len(images))]
-    configs += [("after_1_process", "after", DEFAULT_BUILD, 1, len(images)),
-                ("after", "after", DEFAULT_BUILD, a.jobs, chunk_after)]
-    runs, built = {}, {}
-    for name, folder, options, jobs, chunk in configs:
-        runs[name] = measure(build, folder, options, jobs, chunk, images, golden, not a.reuse and folder not in built)
-        if folder in built:
-            runs[name]["harness_build"] = {"same_as": built[folder]}
-        built.setdefault(folder, name)
+    runs = {}
+    if not a.skip_revisions:
+        for name, rev, fps, what in REVISIONS:
+            runs[name] = measure_revision(name, rev, fps, what, len(images), a.jobs)
+    runs["after_1_process"] = measure(build, "after", DEFAULT_BUILD, 1, len(images), images, golden, not a.reuse)
+    runs["after"] = measure(build, "after", DEFAULT_BUILD, a.jobs, chunk_after, images, golden, False)
+    runs["after"]["harness_build"] = {"same_as": "after_1_process"}
     report = json.loads((build / "report.json").read_text())
     result = {"build": str(build), "cycles_per_frame_bound": report["max_cycles"], "cpus": default_jobs(),
-              "runs": runs}
-    if "before" in runs:
-        b, f = runs["before"], runs["after"]
-        bb, fb = b["harness_build"], runs["after_1_process"]["harness_build"]
-        result["speedup"] = {
-            "simulation_wall": round(b["simulation"]["wall_s"] / f["simulation"]["wall_s"], 2),
-            "simulation_cycles_per_cpu_s": round(f["simulation"]["cycles_per_cpu_s"]
-                                                 / b["simulation"]["cycles_per_cpu_s"], 2),
-            "harness_build_wall": round(bb["wall_s"] / fb["wall_s"], 2) if bb.get("rebuilt") and fb.get("rebuilt")
-            else None}
+              "images": len(images), "runs": runs}
+    after = runs["after"]["simulation"]
+    result["speedup_of_after"] = {
+        name: {"simulation_wall": round(r["simulation"]["wall_s"] / after["wall_s"], 2),
+               "harness_build_wall": round(r["harness_build"]["wall_s"]
+                                           / runs["after_1_process"]["harness_build"]["wall_s"], 2)
+               if runs["after_1_process"]["harness_build"].get("rebuilt") else None}
+        for name, r in runs.items() if name != "after" and "simulation" in r}
     if not a.skip_hls:
         result["hls_chain"] = measure_hls(build, images, golden, a.jobs)
     atomic_write_text(Path(a.out), json.dumps(result, indent=2) + "\n")
     log(f"wrote {a.out}")
-    print(json.dumps(result.get("speedup", {}), indent=2))
-    ok = all(r["simulation"]["identical_to_golden"] == len(images) for r in runs.values())
+    print(json.dumps(result["speedup_of_after"], indent=2))
+    ok = all(r["simulation"]["identical_to_golden"] == r["simulation"]["images"] for r in runs.values()
+             if "simulation" in r)
     return 0 if ok else 1
 
 

@@ -93,10 +93,8 @@ class HarnessBuild:
         return ["-j", str(jobs), *self.verilator, *split, "-MAKEFLAGS", make]
 
 
-#: the harness as built until the options were measured (bench/results/sim_speed.json): -CFLAGS -O2 then
-#: overrode Verilator's OPT_FAST/OPT_SLOW/OPT_GLOBAL, so everything was -O2
-LEGACY = HarnessBuild()
-#: what ``build_harness`` uses unless told otherwise. Measured on the fmnist 50k build (bench/results/sim_speed.json):
+#: what ``build_harness`` uses unless told otherwise (before: -CFLAGS -O2, which overrode Verilator's
+#: OPT_FAST/OPT_SLOW/OPT_GLOBAL, so everything was -O2). Measured on the fmnist 50k build:
 #: Verilator's statement reordering (-freorder) took most of the build, minutes of CPU on snn_mvu's unrolled adder
 #: trees, and changed no instruction of the simulation (same callgrind count); the run-once constructor and initial
 #: code needs no optimization; make compiles the generated files in parallel. Verilator unrolls loops of at most
