@@ -145,8 +145,8 @@ def measure_revision(name: str, rev: str, fps: float, what: str, n_images: int, 
     help_text = subprocess.run([*cmd[:3], "--help"], cwd=src, capture_output=True, text=True,
                                env={**os.environ, "PYTHONPATH": str(src)}).stdout
     cmd += [f for f in ("--skip-timing", "--skip-hls", "--no-whole") if f in help_text]
-    if "--jobs" in help_text:
-        cmd += ["--jobs", str(jobs)]
+    if "--jobs" in help_text:  # runs of n / jobs images, `jobs` at once (its default run is 1,000 images)
+        cmd += ["--jobs", str(jobs), "--chunk", str(-(-n_images // jobs))]
     log(f"{name}: {rev} ({what}): {' '.join(cmd[1:])}")
     with Clock() as c:
         res = subprocess.run(cmd, cwd=src, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(src)})
@@ -155,7 +155,7 @@ def measure_revision(name: str, rev: str, fps: float, what: str, n_images: int, 
         raise RuntimeError(f"{name}: {rev}'s bench.network failed (log: {work / 'bench_network.log'}):\n"
                            f"{res.stderr[-2000:]}")
     doc = json.loads(out.read_text())
-    r = next(b for b in ([doc] + list(doc.get("builds", []))) if isinstance(b, dict) and "wall_seconds" in b)
+    r = next(b for b in (list(doc.get("builds", [])) + [doc]) if isinstance(b, dict) and "simulated_cycles" in b)
     wall, cycles, n = r["wall_seconds"], int(r["simulated_cycles"]), int(r["images"])
     sim = float(wall["simulation"])
     log(f"{name}: harness build {wall['harness_build']:.0f} s, {n} images {sim:.1f} s")
