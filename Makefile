@@ -19,7 +19,7 @@ IMPL      ?= rtl
 SIZE_FIFOS ?= 3
 BITSTREAM_FLAGS ?=  # e.g. --strategy performance --allow-timing-violation
 
-.PHONY: help setup test test-fast demo train export evaluate compile estimate stitch sim deploy bitstream bench bench-train bench-lowering bench-blocks bench-timing bench-network bench-cnv-uram bench-sim-speed clean
+.PHONY: help setup test test-rtl-full test-fast demo train export evaluate compile estimate stitch sim deploy bitstream bench bench-train bench-lowering bench-blocks bench-timing bench-network bench-cnv-uram bench-sim-speed clean
 
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ setup:  ## install everything (Debian packages as root, .venv with pinned Python
 
 test:  ## run the whole test suite (tests/ and sim/), without slow/vivado/board markers, on TEST_JOBS workers
 	$(ENV) python -m pytest -n $(TEST_JOBS) --dist loadgroup $(PYTEST_ARGS)
+
+test-rtl-full:  ## the shipped fmnist build's RTL on all 10,000 test images (minutes: compile, stitch, harness, simulation)
+	$(ENV) python -m pytest -m slow sim/test_network_rtl.py -k all_10000 $(PYTEST_ARGS)
 
 test-fast:  ## the integer-reference unit tests only (seconds)
 	$(ENV) python -m pytest tests/dietsnn $(PYTEST_ARGS)

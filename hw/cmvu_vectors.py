@@ -73,6 +73,12 @@ def _parse(ref: str, where: dict) -> tuple:
     return (neg, vec, i)
 
 
+def _named(expr: str, names: dict) -> str:
+    """``COUNTER_LOGIC``'s expression with its slot and temporary names replaced by a group's vectors."""
+    spaced = expr.replace("(", "( ").replace(")", " )").split()
+    return " ".join(names.get(tok, tok) for tok in spaced).replace("( ", "(").replace(" )", ")")
+
+
 def concat(refs: list) -> str:
     """A SystemVerilog concatenation of parsed bits (least significant first), runs merged into part-selects."""
     parts, j = [], 0
@@ -114,14 +120,9 @@ def vector_stages(trees: list) -> tuple[list, list, list]:
             ins = [concat([_parse(c[3][r], where) for c in counters]) for r in range(k)]
             temps, exprs = COUNTER_LOGIC[k]
             sub = {f"i{r}": f"{name}_i{r}" for r in range(k)} | {t: f"{name}_{t}" for t, _ in temps}
-
-            def fill(e: str) -> str:
-                return " ".join(sub.get(tok, tok) for tok in e.replace("(", "( ").replace(")", " )").split()) \
-                    .replace("( ", "(").replace(" )", ")")
-
             vs.groups.append(VGroup(name=name, k=k, n=len(counters), ins=ins,
-                                    temps=[(sub[t], fill(e)) for t, e in temps],
-                                    outs=list(zip(outs, (fill(e) for e in exprs)))))
+                                    temps=[(sub[t], _named(e, sub)) for t, e in temps],
+                                    outs=list(zip(outs, (_named(e, sub) for e in exprs)))))
         passes = [p for st in plan for p in st.passes]
         if passes:
             vs.passes, vs.n_passes = f"t{s}p", len(passes)
