@@ -19,6 +19,7 @@ virtualenv; it is skipped, with the reason recorded, when the checkout has no gi
 the harness build (wall and CPU seconds, Verilator and the C++ compiler), the simulation's wall and CPU
 seconds, simulated cycles, cycles and images per wall second, the images whose scores equal the golden, and
 the seconds that 10,000 images would take at that rate. The load average around each step is recorded.
+Harnesses compile without ccache, so that their build times are from scratch.
 """
 
 from __future__ import annotations
@@ -212,6 +213,9 @@ def main() -> int:
     ap.add_argument("--skip-hls", action="store_true")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "sim_speed.json"))
     a = ap.parse_args()
+    # every harness compiled from scratch: no ccache (an empty OBJCACHE wins over hw.toolenv's default; revisions
+    # before ccache never used it)
+    os.environ["OBJCACHE"] = ""
 
     build = Path(a.build).expanduser().resolve() if a.build else cache_root() / f"fmnist_{a.fps:.0f}"
     prepare(build, a.fps)
