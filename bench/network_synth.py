@@ -248,7 +248,10 @@ def synthesize_design(build: Path, work: Path, blocks_json: Path | None = None, 
     work.mkdir(parents=True)
     src = work / "src"
     fixes = stage_sources(build, src)
+    report = json.loads((build / "report.json").read_text()) if (build / "report.json").is_file() else {}
     result = {"build": str(build), "top": st["accel"]["module"], "parameters": st["accel"]["parameters"],
+              # the build's target and folding bound, so that the result stands without its build folder
+              "target_fps": report.get("target_fps"), "estimated_fps": report.get("estimated_fps"),
               "flow": FLOW, "source_fixes": fixes, "whole_design_error": None}
     rows = None
     if whole:

@@ -86,9 +86,10 @@ def measured_points(network_json: Path, synth_jsons: list[Path] = ()) -> list[di
             continue
         d = json.loads(path.read_text())
         report = Path(d.get("build", "")) / "report.json"
-        if d.get("totals", {}).get("LUT") is None or not report.is_file():
+        rep = json.loads(report.read_text()) if report.is_file() else d  # newer results carry the bound
+        if d.get("totals", {}).get("LUT") is None or rep.get("estimated_fps") is None:
+            log.warning("%s: no folding bound (its build folder %s is gone); not plotted", path, d.get("build"))
             continue
-        rep = json.loads(report.read_text())
         out.append({"target_fps": rep.get("target_fps"), "fps": rep["estimated_fps"], "LUT": d["totals"]["LUT"],
                     "source": f"{path.name}: Yosys ({d.get('method', 'whole design')}), fps = folding bound"})
     return out
