@@ -87,7 +87,7 @@ bench-network:  ## the stitched fmnist accelerator on all 10,000 test images in 
 bench-cnv-uram:  ## CNV-sized CIFAR-10 network with weights in UltraRAM on the ZCU104, bit-exact in RTL through the driver -> bench/results/cnv_uram.json
 	$(ENV) python -m bench.cnv_uram
 
-bench-sim-speed:  ## RTL simulation speed before/after (harness build, 500 images, parallel processes) and the HLS chain -> bench/results/sim_speed.json
+bench-sim-speed:  ## RTL simulation speed against earlier revisions (the issue's checkout, the last before the bit-sliced trees), same 500 images, same run, and the HLS chain -> bench/results/sim_speed.json
 	$(ENV) python -m bench.sim_speed
 
 bench: bench-train bench-lowering bench-blocks bench-timing bench-network bench-cnv-uram bench-sim-speed  ## every benchmark (writes bench/results/*.json) and the slow tests
