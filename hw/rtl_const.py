@@ -138,7 +138,8 @@ def plan_channel(w: np.ndarray, ebits: int, prefix: str, x: str = "x_reg", bias:
         nxt: dict[int, list[str]] = defaultdict(list)
         for c in sorted(cols):
             bits = cols[c]
-            for take in _chunks(bits):
+            chunks = _chunks(bits)
+            for take in chunks:
                 nb = len(take).bit_length()
                 name = f"{prefix}_q{uid}"
                 uid += 1
@@ -146,7 +147,7 @@ def plan_channel(w: np.ndarray, ebits: int, prefix: str, x: str = "x_reg", bias:
                 for b in range(nb):
                     if c + b < width:
                         nxt[c + b].append(f"{name}[{b}]")
-            for b in bits[sum(map(len, _chunks(bits))):]:
+            for b in bits[sum(map(len, chunks)):]:
                 if b == "1'b1":  # a constant needs no register
                     nxt[c].append(b)
                     continue
