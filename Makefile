@@ -30,8 +30,8 @@ setup:  ## install everything (Debian packages as root, .venv with pinned Python
 test:  ## run the whole test suite (tests/ and sim/), without slow/vivado/board markers, on TEST_JOBS workers
 	$(ENV) python -m pytest -n $(TEST_JOBS) --dist loadgroup $(PYTEST_ARGS)
 
-test-rtl-full:  ## the shipped fmnist build's RTL on all 10,000 test images (minutes: compile, stitch, harness, simulation)
-	$(ENV) python -m pytest -m slow sim/test_network_rtl.py -k all_10000 $(PYTEST_ARGS)
+test-rtl-full:  ## the shipped fmnist build's RTL on all 10,000 test images, alone (make test runs it too; minutes)
+	$(ENV) python -m pytest sim/test_network_rtl.py -k all_10000 $(PYTEST_ARGS)
 
 test-fast:  ## the integer-reference unit tests only (seconds)
 	$(ENV) python -m pytest tests/dietsnn $(PYTEST_ARGS)

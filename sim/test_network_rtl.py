@@ -43,10 +43,10 @@ def test_fmnist_300_real_images_equal_golden_and_meet_the_folding_bound(fmnist_b
     assert report["clock_mhz"] * 1e6 / steady >= report["target_fps"] == 100000
 
 
-@pytest.mark.slow
 def test_fmnist_all_10000_test_images_equal_golden(fmnist_build, fmnist_deploy):
-    """The RTL level on the whole test set (``make test-rtl-full``; about 3 minutes of simulation on 2 cores,
-    bench/results/sim_speed.json): the deployable accelerator's scores equal the golden on all 10,000 images."""
+    """The RTL level on the whole test set, in every ``make test`` (alone: ``make test-rtl-full``; about 3
+    minutes of simulation on 2 cores, bench/results/sim_speed.json): the deployable accelerator's scores equal
+    the golden on all 10,000 images."""
     from dietsnn.datasets import load_fmnist_arrays
     from dietsnn.netfile import IntNetwork
     from dietsnn.ref import run_network
