@@ -36,7 +36,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.custom_op.registry import getCustomOp
 
 from bench.blocks import RESOURCES, failure, resources, synth_block
-from dietsnn.artifacts import Stitched
+from dietsnn.artifacts import CompileReport, Stitched
 from hw import finn_ops  # noqa: F401  (registers the project's ops)
 from hw.synth import SynthError, stage_for_slang, synthesize
 from hw.timing import finn_node_harness
@@ -248,7 +248,7 @@ def synthesize_design(build: Path, work: Path, blocks_json: Path | None = None, 
     work.mkdir(parents=True)
     src = work / "src"
     fixes = stage_sources(build, src)
-    report = json.loads((build / "report.json").read_text()) if (build / "report.json").is_file() else {}
+    report = CompileReport.load(build).to_dict()  # a stitched build has one; names the file when it is bad
     result = {"build": str(build), "top": st["accel"]["module"], "parameters": st["accel"]["parameters"],
               # the build's target and folding bound, so that the result stands without its build folder
               "target_fps": report.get("target_fps"), "estimated_fps": report.get("estimated_fps"),

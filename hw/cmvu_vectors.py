@@ -7,10 +7,10 @@ fetches from memory every cycle. Here every stage's counters of one size k, over
 input slot r of the group is one vector (bit n: input r of counter n) and each output bit one vector computed
 with bitwise logic over whole vectors (the same full-adder functions as one counter, bit by bit).
 
-The netlist is the same: every counter is still its own LUT6 functions of its own inputs; only the text is
-grouped. The plan hands each column's 6-input counters their bits in transposed order (``plan_channel``), so
-that slot r of consecutive counters reads consecutive bits of the vectors the previous stage wrote; the
-concatenations are then mostly part-selects.
+For a given plan the netlist is the same: every counter is still its own LUT6 functions of its own inputs; only
+the text is grouped. The plan hands each column's 6-input counters their bits in transposed order
+(``hw.rtl_const._chunks``), so that slot r of consecutive counters reads consecutive bits of the vectors the
+previous stage wrote; the concatenations are then mostly part-selects.
 """
 
 from __future__ import annotations

@@ -87,8 +87,10 @@ def sum_bounds(w: np.ndarray, ebits: int, bias: int = 0) -> tuple[int, int]:
 def _chunks(bits: list) -> list:
     """A column's counters, as their input bits: k:3 counters of at most ``MAX_COUNTER`` bits while more than two
     bits are left (the rest is passed on). The full counters take their bits in transposed order (counter q of m:
-    bits q, m + q, 2m + q, ...): every bit of a column has the same depth, so the netlist is the same, and input r
-    of consecutive counters is a run of consecutive bits, which ``hw.cmvu_vectors`` turns into part-selects."""
+    bits q, m + q, 2m + q, ...), so that input r of consecutive counters is a run of consecutive bits, which
+    ``hw.cmvu_vectors`` turns into part-selects. The counter sizes per column are those of plain chunking, and no
+    stage gets deeper (a column's bits are all the previous stage's outputs, counters or passes); only which bits
+    share a counter changes, so synthesis moves a little (fmnist conv2: 20,666 LUT against 21,029, same FF)."""
     sizes, i = [], 0
     while len(bits) - i > 2:
         sizes.append(min(MAX_COUNTER, len(bits) - i))
