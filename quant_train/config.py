@@ -80,6 +80,8 @@ class Config:
     convert_batches: int = 8  #: training batches used for the percentile
     initial_leak_shift: float = 0.0  #: leak shift after conversion; 0 = no leak (IF), as converted
     surrogate_alpha: float = 0.3  #: height of the piecewise-linear surrogate gradient
+    distill: float = 0.0  #: weight in [0, 1) of distillation from the ANN twin in fine-tuning; 0 = plain cross-entropy
+    distill_temperature: float = 4.0  #: softmax temperature of that distillation
     augment: bool = True  #: random crop (pad 2) and horizontal flip
     seed: int = 0  #: random seed
     workers: int = 0  #: DataLoader workers
@@ -112,6 +114,10 @@ class Config:
             raise ValueError(f"weight_decay must be a finite number >= 0, not {self.weight_decay!r}")
         if not 0.0 < self.percentile <= 100.0:
             raise ValueError(f"percentile must be in (0, 100], not {self.percentile!r}")
+        if not (math.isfinite(self.distill) and 0.0 <= self.distill < 1.0):
+            raise ValueError(f"distill must be in [0, 1) (the weight of the teacher's term), not {self.distill!r}")
+        if not (math.isfinite(self.distill_temperature) and self.distill_temperature > 0):
+            raise ValueError(f"distill_temperature must be a finite number > 0, not {self.distill_temperature!r}")
         if not 0.0 <= self.initial_leak_shift <= 15.0:
             raise ValueError(f"initial_leak_shift must be in 0..15, not {self.initial_leak_shift!r}")
 

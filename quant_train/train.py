@@ -25,6 +25,7 @@ from .config import Config
 from .convert import convert
 from .data import Split, batches, load_split
 from .device import describe, exact_numerics
+from .distill import distill_loss
 from .distributed import Dist, finish, gather, init_distributed, reduce_sum
 from .model import ANNTwin, DietSNN
 
@@ -76,8 +77,11 @@ def _cosine(opt, base_lrs: list[float], progress: float) -> None:
         group["lr"] = base * f
 
 
-def _epoch(model, opt, base_lrs, split, cfg, epoch, epochs, d, device, desc, snn: bool):
-    """One epoch on this process's shard; returns ``(loss, train accuracy, images/s of this process)``."""
+def _epoch(model, opt, base_lrs, split, cfg, epoch, epochs, d, device, desc, snn: bool, teacher=None):
+    """One epoch on this process's shard; returns ``(loss, train accuracy, images/s of this process)``.
+
+    ``teacher`` (the ANN twin, in eval mode) adds ``cfg.distill`` of distillation to the loss.
+    """
     model.train()
     t0 = time.perf_counter()
     loss_sum = correct = seen = 0.0
@@ -89,7 +93,12 @@ def _epoch(model, opt, base_lrs, split, cfg, epoch, epochs, d, device, desc, snn
         _cosine(opt, base_lrs, (epoch + i / n_batches) / epochs)
         x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         logits = inner.logits(model(x)) if snn else model(x)
-        loss = F.cross_entropy(logits, y)
+        if teacher is None:
+            loss = F.cross_entropy(logits, y)
+        else:
+            with torch.no_grad():
+                target = teacher(x)
+            loss = distill_loss(logits, target, y, cfg.distill, cfg.distill_temperature)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -223,9 +232,12 @@ def train(cfg: Config | None, run: str | Path, epochs: int | None = None, limit_
             {"params": snn.lif_parameters(), "lr": cfg.snn_param_lr, "weight_decay": 0.0}])
         if ck is not None and ck.get("opt") is not None:
             opt.load_state_dict(ck["opt"])
+        teacher = ann.eval() if cfg.distill > 0 else None
+        if teacher is not None:
+            log.info("distilling from the ANN twin: weight %g, temperature %g", cfg.distill, cfg.distill_temperature)
         for epoch in range(st.epoch, cfg.snn_epochs):
             loss, acc, ips = _epoch(model, opt, bases, train_split, cfg, epoch, cfg.snn_epochs, d, dev,
-                                    f"SNN {epoch + 1}/{cfg.snn_epochs}", True)
+                                    f"SNN {epoch + 1}/{cfg.snn_epochs}", True, teacher)
             per_rank = gather(ips, d, dev)
             test_acc = evaluate_model(snn, test_split, 200, d, dev)
             st.history["snn"].append({"epoch": epoch + 1, "loss": loss, "train_acc": acc, "test_acc": test_acc,
