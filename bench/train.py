@@ -97,22 +97,31 @@ def _result(cfg, m: dict, st, wall: float) -> dict:
     }
 
 
-def _start_second_cycle(src: Path, run: Path, overrides: dict):
-    """A checkpoint in ``run`` holding ``src``'s ANN and SNN at the start of a new SNN phase."""
+def _fork(src: Path, run: Path, overrides: dict, what: str, snn_too: bool):
+    """A checkpoint in ``run`` holding ``src``'s trained ANN twin (and SNN when ``snn_too``), config ``overrides``."""
     from quant_train.checkpoint import State, load_checkpoint, save_checkpoint
     from quant_train.model import ANNTwin, DietSNN
 
     saved, st0, ck = load_checkpoint(src)
-    if ck["snn"] is None:
-        raise SystemExit(f"--continue-snn: {src} has no trained SNN (phase {st0.phase!r})")
     cfg = saved.replace(**overrides)
+    if st0.phase == "ann" or (snn_too and ck["snn"] is None):
+        raise SystemExit(f"{what}: {src} has not finished its ANN twin{' and SNN' if snn_too else ''} "
+                         f"(phase {st0.phase!r})")
+    if cfg.ann_epochs != saved.ann_epochs:
+        raise SystemExit(f"{what}: {src}'s twin was trained for {saved.ann_epochs} epochs; ann_epochs cannot "
+                         f"change ({cfg.ann_epochs} asked)")
     shape = tuple(ck["input_shape"])
-    ann, snn = ANNTwin(cfg, shape), DietSNN(cfg, shape)
+    ann = ANNTwin(cfg, shape)
     ann.load_state_dict(ck["ann"])
-    snn.load_state_dict(ck["snn"])
-    st = State(phase="snn", history={"ann": st0.history["ann"], "snn": [], "first_cycle_snn": st0.history["snn"]},
-               ann_accuracy=st0.ann_accuracy, converted_accuracy=st0.converted_accuracy, lambdas=st0.lambdas,
-               train_seconds=st0.train_seconds)
+    snn = None
+    if snn_too:
+        snn = DietSNN(cfg, shape)
+        snn.load_state_dict(ck["snn"])
+        st = State(phase="snn", history={"ann": st0.history["ann"], "snn": [], "first_cycle_snn": st0.history["snn"]},
+                   ann_accuracy=st0.ann_accuracy, converted_accuracy=st0.converted_accuracy, lambdas=st0.lambdas,
+                   train_seconds=st0.train_seconds)
+    else:  # the ANN phase finished: resuming converts the twin again (deterministic) and fine-tunes it
+        st = State(phase="ann", epoch=cfg.ann_epochs, history={"ann": st0.history["ann"], "snn": []})
     run.mkdir(parents=True, exist_ok=True)
     save_checkpoint(run, cfg, st, shape, ann, snn, None)
     return cfg
@@ -128,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--continue-snn", metavar="RUN",
                     help="a second DIET-SNN fine-tuning cycle (cosine restarted, --set snn_epochs/snn_lr) from the "
                          "trained SNN of RUN (e.g. models/fmnist), instead of training from scratch")
+    ap.add_argument("--from-ann", metavar="RUN",
+                    help="convert and fine-tune RUN's trained ANN twin instead of training a new one (SNN-phase "
+                         "recipe changes measured on the same twin); the wall time then counts the SNN phase only")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--ship", default=str(ROOT / "models" / "fmnist"), help="where to copy the model ('' = nowhere)")
     ap.add_argument("--ship-min-accuracy", type=float, default=0.931,
@@ -149,14 +161,21 @@ def main(argv: list[str] | None = None) -> int:
     if run.exists() and not a.resume:
         shutil.rmtree(run)
     t0 = time.time()
+    if a.continue_snn and a.from_ann:
+        raise SystemExit("--continue-snn and --from-ann exclude each other")
     if a.continue_snn and not a.resume:
-        cfg = _start_second_cycle(Path(a.continue_snn), run, _overrides(a.set))
-    st = train(cfg, run, resume=a.resume or bool(a.continue_snn), device=a.device)
+        cfg = _fork(Path(a.continue_snn), run, _overrides(a.set), "--continue-snn", snn_too=True)
+    if a.from_ann and not a.resume:
+        cfg = _fork(Path(a.from_ann), run, _overrides(a.set), "--from-ann", snn_too=False)
+    st = train(cfg, run, resume=a.resume or bool(a.continue_snn or a.from_ann), device=a.device)
     wall = time.time() - t0 if not a.resume else st.train_seconds
     m = write_metrics(run, device=a.device)
     result = _result(cfg, m, st, wall)
     result["machine"] = {"cpus": torch.get_num_threads(), "platform": platform.platform(), "torch": torch.__version__}
     result.update(label=a.label or "default recipe", overrides=_overrides(a.set))
+    for flag, src in (("continued_from", a.continue_snn), ("ann_twin_from", a.from_ann)):
+        if src:
+            result[flag] = str(src)
     record.setdefault("recipe_experiments", []).append(result)
     if not a.no_speed:
         record["training_speed_vs_snntorch"] = speed_entries(cfg)
