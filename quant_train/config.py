@@ -75,7 +75,8 @@ class Config:
     snn_epochs: int = 10  #: epochs of DIET-SNN fine-tuning
     snn_lr: float = 3e-4  #: Adam learning rate of the weights in fine-tuning (cosine schedule)
     snn_param_lr: float = 5e-3  #: learning rate of leak and threshold parameters
-    weight_decay: float = 1e-4  #: Adam weight decay on weights
+    weight_decay: float = 1e-4  #: Adam weight decay (L2) on the ANN twin's parameters
+    snn_weight_decay: float = 1e-4  #: Adam weight decay (L2) on the SNN's weights in fine-tuning
     percentile: float = 99.7  #: conversion threshold percentile of ANN pre-activations
     convert_batches: int = 8  #: training batches used for the percentile
     initial_leak_shift: float = 0.0  #: leak shift after conversion; 0 = no leak (IF), as converted
@@ -110,8 +111,10 @@ class Config:
             v = getattr(self, name)
             if not (math.isfinite(v) and v > 0):
                 raise ValueError(f"{name} must be a finite number > 0, not {v!r}")
-        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
-            raise ValueError(f"weight_decay must be a finite number >= 0, not {self.weight_decay!r}")
+        for name in ("weight_decay", "snn_weight_decay"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and v >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, not {v!r}")
         if not 0.0 < self.percentile <= 100.0:
             raise ValueError(f"percentile must be in (0, 100], not {self.percentile!r}")
         if not (math.isfinite(self.distill) and 0.0 <= self.distill < 1.0):

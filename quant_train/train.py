@@ -228,7 +228,7 @@ def train(cfg: Config | None, run: str | Path, epochs: int | None = None, limit_
         model = DDP(snn, **ddp_args) if d.world > 1 else snn
         bases = [cfg.snn_lr, cfg.snn_param_lr]
         opt = torch.optim.Adam([
-            {"params": snn.weight_parameters(), "lr": cfg.snn_lr, "weight_decay": cfg.weight_decay},
+            {"params": snn.weight_parameters(), "lr": cfg.snn_lr, "weight_decay": cfg.snn_weight_decay},
             {"params": snn.lif_parameters(), "lr": cfg.snn_param_lr, "weight_decay": 0.0}])
         if ck is not None and ck.get("opt") is not None:
             opt.load_state_dict(ck["opt"])

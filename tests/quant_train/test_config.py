@@ -73,6 +73,7 @@ def test_invalid_yaml_names_the_file_and_the_line(tmp_path):
     ("percentile: 120\n", r"c\.yaml: percentile must be in \(0, 100\], not 120\.0"),
     ("data_dir: 3\n", r"c\.yaml\.data_dir: expected str or null, got int 3"),
     ("distill: 1.0\n", r"c\.yaml: distill must be in \[0, 1\) \(the weight of the teacher's term\), not 1\.0"),
+    ("snn_weight_decay: -1\n", r"c\.yaml: snn_weight_decay must be a finite number >= 0, not -1\.0"),
     ("distill_temperature: 0\n", r"c\.yaml: distill_temperature must be a finite number > 0, not 0\.0"),
 ])
 def test_wrong_types_and_values(tmp_path, extra, msg):

@@ -40,18 +40,22 @@ def test_student_equal_to_teacher_pays_only_cross_entropy():
 
 @pytest.mark.skipif(not fmnist_available(), reason="needs Debian's dataset-fashion-mnist")
 def test_fine_tuning_passes_the_ann_twin_as_teacher(tmp_path, monkeypatch):
-    """With ``distill`` > 0 every SNN epoch gets the trained twin, in eval mode; the ANN epochs get none."""
+    """With ``distill`` > 0 every SNN epoch gets the trained twin, in eval mode; the ANN epochs get none.
+    Each phase's optimizer has its own weight decay (the LIF parameters none)."""
     seen = []
     real_epoch = train_mod._epoch
 
     def spy(model, opt, bases, split, cfg, epoch, epochs, d, dev, desc, snn, teacher=None):
         seen.append((snn, teacher))
+        decay = [g["weight_decay"] for g in opt.param_groups]
+        assert decay == ([0.0, 0.0] if snn else [cfg.weight_decay])
         if teacher is not None:
             assert not teacher.training and isinstance(teacher, train_mod.ANNTwin)
         return real_epoch(model, opt, bases, split, cfg, epoch, epochs, d, dev, desc, snn, teacher)
 
     monkeypatch.setattr(train_mod, "_epoch", spy)
-    cfg = load_config("fmnist").replace(ann_epochs=1, snn_epochs=1, batch_size=64, convert_batches=2, distill=0.5)
+    cfg = load_config("fmnist").replace(ann_epochs=1, snn_epochs=1, batch_size=64, convert_batches=2, distill=0.5,
+                                        snn_weight_decay=0.0)
     st = train(cfg, tmp_path, limit_train=256, limit_test=64, device="cpu")
     assert st.phase == "done" and [(snn, t is not None) for snn, t in seen] == [(False, False), (True, True)]
     assert st.history["snn"][0]["loss"] > 0
