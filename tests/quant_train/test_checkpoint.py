@@ -96,8 +96,14 @@ def test_missing_checkpoint_says_how_to_make_one(tmp_path):
         load_checkpoint(tmp_path)
 
 
-def test_shipped_format_1_checkpoint_loads_as_data_with_pool_strides():
-    cfg, st, ck = load_checkpoint(ROOT / "models" / "fmnist")
-    assert st.phase == "done" and "format" not in ck
+def test_format_1_checkpoint_loads_with_pool_strides(tmp_path):
+    """Format 1 (no ``format`` entry) stored pool strides as 1 while meaning "equal to the kernel"."""
+    ck = torch.load(ROOT / "models" / "fmnist" / CHECKPOINT, weights_only=True)
+    assert ck["format"] == FORMAT
+    layers = [{**l, "stride": 1} if l["kind"] == "pool" else l for l in ck["config"]["layers"]]
+    old = {k: v for k, v in ck.items() if k != "format"}
+    torch.save({**old, "config": {**ck["config"], "layers": layers}}, tmp_path / CHECKPOINT)
+    cfg, st, _ = load_checkpoint(tmp_path)
+    assert st.phase == "done"
     pools = [l for l in cfg.layers if l.kind == LayerKind.POOL]
-    assert [(p.kernel, p.stride) for p in pools] == [(2, 2), (2, 2)]  # format 1 meant stride = kernel
+    assert [(p.kernel, p.stride) for p in pools] == [(2, 2), (2, 2)]
