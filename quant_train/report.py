@@ -11,6 +11,7 @@ import torch
 
 from dietsnn.fsutil import atomic_path, atomic_write_text
 from dietsnn.netfile import IntNetwork
+from dietsnn.prune import prune_silent, silent_channels
 from dietsnn.ref import run_network
 from dietsnn.ref.energy import energy_report
 from dietsnn.vocab import Kind
@@ -28,10 +29,13 @@ NETWORK_FILE = "network.snn.npz"
 
 
 def export_run(run: str | Path) -> Path:
-    """Write ``RUN/network.snn.npz`` from the trained SNN."""
+    """Write ``RUN/network.snn.npz`` from the trained SNN, its silent channels zeroed (``dietsnn.prune``)."""
     run = Path(run)
     with exact_numerics():
         net = to_int_network(load_snn(run))
+    net, silent = prune_silent(net)
+    for name, channels in silent.items():
+        log.info("%s: channels %s can never spike; exported as weights 0, bias 0, threshold 1", name, channels)
     return net.save(run / NETWORK_FILE)
 
 
@@ -78,6 +82,8 @@ def write_metrics(run: str | Path, split: str = "test", limit: int | None = None
         if layer.kind is not Kind.OUTPUT_ACCUMULATE:
             entry["spike_rate"] = golden.spike_counts[layer.name] / (_neurons(shapes[i + 1]) * net.T * len(labels))
         if layer.is_lif:
+            max_in = 2**net.input_bits - 1 if i == 0 else 1
+            entry["silent_channels"] = np.flatnonzero(silent_channels(layer, max_in, net.T)).tolist()
             entry.update(leak_shift=layer.leak_shift, leak=1.0 if layer.leak_shift == 0 else 1 - 2.0 ** -layer.leak_shift,
                          theta_min=int(layer.theta.min()), theta_max=int(layer.theta.max()),
                          theta_mean=float(layer.theta.mean()))
