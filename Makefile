@@ -69,7 +69,7 @@ export:  ## write RUN/network.snn.npz (RUN defaults to the shipped models/fmnist
 evaluate:  ## integer-network accuracy of RUN on the test split
 	$(ENV) dietsnn evaluate $(RUN) --split test
 
-bench-train:  ## train fmnist from scratch, write bench/results/train.json, refresh models/fmnist (~70 min)
+bench-train:  ## train fmnist from scratch, write bench/results/train.json, refresh models/fmnist (about an hour on 2 free cores)
 	$(ENV) python -m bench.train
 
 bench-lowering:  ## golden vs QONNX vs dataflow on all 10,000 test images -> bench/results/lowering.json
