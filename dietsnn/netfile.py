@@ -115,6 +115,10 @@ class IntNetwork:
             shapes.append(layer.output_shape(shapes[-1]))
         return shapes
 
+    def max_input(self, layer: Layer) -> int:
+        """Largest input value of ``layer``: the image's top pixel for the input layer, else 1 (a spike)."""
+        return 2**self.input_bits - 1 if layer.kind is Kind.INPUT_LIF else 1
+
     def layer(self, name: str) -> Layer:
         for layer in self.layers:
             if layer.name == name:
@@ -332,8 +336,7 @@ def _validate(net: IntNetwork, source: str) -> None:
                     raise _err(source, f"{layer.name}.weight",
                                f"values {w.min()}..{w.max()} exceed {net.weight_bits}-bit signed range "
                                f"{-lim}..{lim - 1} (manifest.weight_bits)")
-            max_in = 2**net.input_bits - 1 if layer.kind is Kind.INPUT_LIF else 1
-            _check_state_bound(source, layer, max_in, net.T)
+            _check_state_bound(source, layer, net.max_input(layer), net.T)
         new_shape = layer.output_shape(shape)
         if any(s < 1 for s in new_shape):
             raise _err(source, where, f"does not fit its input {shape} (output would be {new_shape})")

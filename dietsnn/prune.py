@@ -58,8 +58,7 @@ def prune_silent(net: IntNetwork) -> tuple[IntNetwork, dict[str, list[int]]]:
         changes = {"weight": w}
         silent_in = None
         if layer.is_lif:
-            max_input = 2**net.input_bits - 1 if i == 0 else 1
-            silent = silent_channels(dataclasses.replace(layer, weight=w), max_input, net.T)
+            silent = silent_channels(dataclasses.replace(layer, weight=w), net.max_input(layer), net.T)
             if silent.any():
                 w[silent] = 0
                 changes["bias"] = np.where(silent, 0, layer.bias)

@@ -107,7 +107,7 @@ class Config:
                 raise ValueError(f"{name} must be >= 1, not {getattr(self, name)!r}")
         if self.workers < 0:
             raise ValueError(f"workers must be >= 0, not {self.workers!r}")
-        for name in ("ann_lr", "snn_lr", "snn_param_lr", "surrogate_alpha"):
+        for name in ("ann_lr", "snn_lr", "snn_param_lr", "surrogate_alpha", "distill_temperature"):
             v = getattr(self, name)
             if not (math.isfinite(v) and v > 0):
                 raise ValueError(f"{name} must be a finite number > 0, not {v!r}")
@@ -119,8 +119,6 @@ class Config:
             raise ValueError(f"percentile must be in (0, 100], not {self.percentile!r}")
         if not (math.isfinite(self.distill) and 0.0 <= self.distill < 1.0):
             raise ValueError(f"distill must be in [0, 1) (the weight of the teacher's term), not {self.distill!r}")
-        if not (math.isfinite(self.distill_temperature) and self.distill_temperature > 0):
-            raise ValueError(f"distill_temperature must be a finite number > 0, not {self.distill_temperature!r}")
         if not 0.0 <= self.initial_leak_shift <= 15.0:
             raise ValueError(f"initial_leak_shift must be in 0..15, not {self.initial_leak_shift!r}")
 

@@ -82,8 +82,7 @@ def write_metrics(run: str | Path, split: str = "test", limit: int | None = None
         if layer.kind is not Kind.OUTPUT_ACCUMULATE:
             entry["spike_rate"] = golden.spike_counts[layer.name] / (_neurons(shapes[i + 1]) * net.T * len(labels))
         if layer.is_lif:
-            max_in = 2**net.input_bits - 1 if i == 0 else 1
-            entry["silent_channels"] = np.flatnonzero(silent_channels(layer, max_in, net.T)).tolist()
+            entry["silent_channels"] = np.flatnonzero(silent_channels(layer, net.max_input(layer), net.T)).tolist()
             entry.update(leak_shift=layer.leak_shift, leak=1.0 if layer.leak_shift == 0 else 1 - 2.0 ** -layer.leak_shift,
                          theta_min=int(layer.theta.min()), theta_max=int(layer.theta.max()),
                          theta_mean=float(layer.theta.mean()))

@@ -49,6 +49,5 @@ def network_widths(net: IntNetwork) -> list[LayerWidths]:
     out = []
     for layer in net.layers:
         if layer.has_weights:
-            max_in = 2**net.input_bits - 1 if layer.kind is Kind.INPUT_LIF else 1
-            out.append(layer_widths(layer, max_in, net.T))
+            out.append(layer_widths(layer, net.max_input(layer), net.T))
     return out
